@@ -1,0 +1,137 @@
+"""The control plane's operations (specs/admin.yaml): one short function each."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from mockserver import __version__
+from mockserver.admin import clients, state
+from mockserver.core import context
+from mockserver.core.clock import parse_instant
+from mockserver.core.errors import ApiError
+from mockserver.core.sandbox import Sandbox
+
+Reply = tuple[Any, int]
+
+
+def _sandbox() -> Sandbox:
+    sandbox = context.current().extra["sandbox"]
+    assert isinstance(sandbox, Sandbox)
+    return sandbox
+
+
+def _ns() -> str:
+    return context.current_namespace()
+
+
+def _explicit_namespace(namespace: str | None) -> str | None:
+    """?namespace=X, else the X-Sandbox-Namespace header if the caller sent one."""
+    if namespace:
+        return namespace
+    ctx = context.current()
+    return ctx.namespace if ctx.extra.get("namespace_given") else None
+
+
+async def health() -> Reply:
+    keys = [p.key for p in _sandbox().providers]
+    return {"status": "ok", "version": __version__, "providers": keys, "pid": os.getpid()}, 200
+
+
+async def list_specs() -> Reply:
+    return _sandbox().spec_entries, 200
+
+
+async def reset(namespace: str | None = None) -> Reply:
+    target = _explicit_namespace(namespace)
+    _sandbox().reset(target)
+    return {"reset": target or "*"}, 200
+
+
+async def export_state(namespace: str | None = None, secrets: str = "redact") -> Reply:
+    sandbox = _sandbox()
+    target = _explicit_namespace(namespace)
+    names = [target] if target else sandbox.store.namespace_names()
+    if target:
+        sandbox.ensure_namespace(target)
+    return state.export_state(sandbox, names, redact=secrets != "include"), 200
+
+
+async def import_state(body: dict[str, Any], namespace: str | None = None) -> Reply:
+    imported = state.import_state(_sandbox(), body, _explicit_namespace(namespace))
+    return {"imported": imported}, 200
+
+
+async def get_clock() -> Reply:
+    return _sandbox().clock.state(_ns()).as_json(), 200
+
+
+async def set_clock(body: dict[str, Any]) -> Reply:
+    try:
+        now = parse_instant(body["now"]) if "now" in body else None
+    except ValueError as exc:
+        raise ApiError(400, str(exc), path="now") from exc
+    return _sandbox().clock.set(_ns(), now, body.get("frozen")).as_json(), 200
+
+
+async def advance_clock(body: dict[str, Any]) -> Reply:
+    return _sandbox().clock.advance(_ns(), float(body["seconds"])).as_json(), 200
+
+
+async def list_faults() -> Reply:
+    return _sandbox().faults.list(_ns()), 200
+
+
+async def add_fault(body: dict[str, Any]) -> Reply:
+    return _sandbox().faults.add(_ns(), body), 201
+
+
+async def clear_faults() -> Reply:
+    return {"removed": _sandbox().faults.clear(_ns())}, 200
+
+
+async def remove_fault(faultId: str) -> Reply:
+    if not _sandbox().faults.remove(_ns(), faultId):
+        raise ApiError(404, f"no fault rule {faultId!r} in this namespace", path="faultId")
+    return None, 204
+
+
+async def get_rate_limit() -> Reply:
+    return _sandbox().rate_limiter.config(_ns()), 200
+
+
+async def set_rate_limit(body: dict[str, Any]) -> Reply:
+    return _sandbox().rate_limiter.configure(_ns(), body), 200
+
+
+async def list_requests(
+    provider: str | None = None,
+    path: str | None = None,
+    status: str | None = None,
+    method: str | None = None,
+    limit: int = 100,
+    before: int | None = None,
+) -> Reply:
+    journal = _sandbox().journal
+    entries = journal.list(
+        _ns(),
+        provider=provider,
+        path=path,
+        status=status,
+        method=method,
+        limit=limit,
+        before=before,
+    )
+    return {"entries": entries, "size": journal.size}, 200
+
+
+async def clear_requests() -> Reply:
+    return {"removed": _sandbox().journal.clear(_ns())}, 200
+
+
+async def list_clients(provider: str | None = None) -> Reply:
+    return clients.list_clients(_sandbox(), _ns(), provider), 200
+
+
+async def register_client(body: dict[str, Any]) -> Reply:
+    return clients.register_client(_sandbox(), _ns(), body), 201

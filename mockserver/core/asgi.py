@@ -1,0 +1,91 @@
+"""Small ASGI helpers shared by the middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from mockserver.core.errors import ApiError, sandbox_envelope
+from mockserver.core.providers import Provider
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+JSON = "application/json"
+
+
+def header_map(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def error_body(
+    error: ApiError, provider: Provider | None, interaction_id: str | None
+) -> dict[str, Any]:
+    envelope = provider.envelope if provider is not None else sandbox_envelope
+    return envelope(error, interaction_id)
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: dict[str, str] | None = None
+) -> None:
+    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    raw_headers = [
+        (b"content-type", JSON.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    for name, value in (headers or {}).items():
+        if name.lower() not in ("content-type", "content-length"):
+            raw_headers.append((name.lower().encode("latin-1"), str(value).encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The whole request body, and whether it went past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), size > limit
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the buffered body over once, then waits on the real one."""
+    sent = False
+
+    async def _receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return _receive
+
+
+async def drop_connection(receive: Receive) -> bool:
+    """Close the client's connection without a response; False where the server can't.
+
+    uvicorn's ``receive`` is a bound method of the connection's request cycle, which holds
+    the transport. Closing it is what a dropped connection looks like to the client.
+    """
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        return False
+    transport.abort()
+    await asyncio.sleep(0)  # let the server see the connection go before the app returns
+    return True

@@ -1,0 +1,83 @@
+"""Typed API errors, rendered in the envelope of the provider that was called.
+
+Models raise ``ApiError``; Connexion's own failures (validation, routing, security, content
+negotiation) are converted into one by ``from_exception``. Each provider supplies an
+``Envelope`` that turns it into that provider's documented body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Protocol
+
+from starlette.exceptions import HTTPException
+
+
+@dataclass
+class ApiError(Exception):
+    status: int
+    message: str
+    # Provider-specific error code; None lets the envelope pick its default for the status.
+    code: str | None = None
+    # The offending field or header, when there is one (OBIE ``Path``, CDR ``detail``).
+    path: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.message}"
+
+
+class Envelope(Protocol):
+    """Renders an ``ApiError`` as a provider's error body."""
+
+    def __call__(self, error: ApiError, interaction_id: str | None) -> dict[str, Any]: ...
+
+
+def phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def from_exception(exc: Exception) -> ApiError:
+    """Turn any exception raised while serving a request into an ``ApiError``."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, HTTPException):
+        # Connexion's ProblemException is an HTTPException with a title and detail.
+        detail = (
+            getattr(exc, "detail", None) or getattr(exc, "title", None) or phrase(exc.status_code)
+        )
+        headers = dict(exc.headers or {})
+        message, path = _split_field(str(detail))
+        return ApiError(exc.status_code, _plain(message), path=path, headers=headers)
+    # Never leak internals (stack traces, SQL) to a client.
+    return ApiError(500, "The sandbox could not process the request.")
+
+
+# Connexion appends the failing field to validation messages: "<message> - 'Data.Amount'".
+_FIELD_SUFFIX = re.compile(r"^(?P<message>.*) - '(?P<path>[^']+)'$", re.DOTALL)
+
+
+def _split_field(detail: str) -> tuple[str, str | None]:
+    match = _FIELD_SUFFIX.match(detail)
+    if match is None:
+        return detail, None
+    return match["message"], match["path"].replace("/", ".")
+
+
+def _plain(detail: str) -> str:
+    # jsonschema messages can quote whole bodies; keep errors readable and bounded.
+    return detail if len(detail) <= 480 else detail[:477] + "..."
+
+
+def sandbox_envelope(error: ApiError, interaction_id: str | None) -> dict[str, Any]:
+    """The control plane's own envelope, also used for paths outside every provider."""
+    return {
+        "status": error.status,
+        "code": error.code or phrase(error.status).replace(" ", ""),
+        "message": error.message,
+    }

@@ -1,0 +1,35 @@
+"""What a provider is to the platform: its key, mounts (spec + base path) and error envelope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.core.errors import Envelope
+
+
+@dataclass(frozen=True)
+class Mount:
+    base_path: str
+    spec: str  # file name under specs/
+    name: str  # short name of this API within the provider, e.g. "aisp"
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str  # ob, fena, moneyhub, mogoplus (admin paths and bodies use these)
+    title: str
+    prefix: str  # every path under it belongs to this provider, mounted or not
+    mounts: tuple[Mount, ...]
+    envelope: Envelope
+    # FAPI providers echo (or mint) x-fapi-interaction-id on every response.
+    fapi_interaction_id: bool = False
+
+    def owns(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+
+def provider_for_path(providers: tuple[Provider, ...], path: str) -> Provider | None:
+    for provider in providers:
+        if provider.owns(path):
+            return provider
+    return None

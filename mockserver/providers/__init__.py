@@ -1,0 +1,54 @@
+"""The four emulated providers, as the platform sees them."""
+
+from __future__ import annotations
+
+from mockserver.core.providers import Mount, Provider
+from mockserver.providers.fena import errors as fena_errors
+from mockserver.providers.mogoplus import errors as mogoplus_errors
+from mockserver.providers.moneyhub import errors as moneyhub_errors
+from mockserver.providers.ob import errors as ob_errors
+
+PROVIDERS: tuple[Provider, ...] = (
+    Provider(
+        key="ob",
+        title="UK Open Banking v3.1",
+        prefix="/ob",
+        mounts=(
+            Mount("/ob/open-banking/v3.1/aisp", "openbanking_uk_aisp.yaml", "aisp"),
+            Mount("/ob/open-banking/v3.1/pisp", "openbanking_uk_vrp.yaml", "vrp"),
+        ),
+        envelope=ob_errors.envelope,
+        fapi_interaction_id=True,
+    ),
+    Provider(
+        key="fena",
+        title="Fena Account and Transaction Data API 1.0.1",
+        prefix="/fena",
+        mounts=(Mount("/fena", "fena.yaml", "fena"),),
+        envelope=fena_errors.envelope,
+    ),
+    Provider(
+        key="moneyhub",
+        title="Moneyhub",
+        prefix="/moneyhub",
+        mounts=(
+            Mount("/moneyhub/identity", "moneyhub_identity.yaml", "identity"),
+            Mount("/moneyhub/api/v2.0", "moneyhub_data.yaml", "data"),
+        ),
+        envelope=moneyhub_errors.envelope,
+    ),
+    Provider(
+        key="mogoplus",
+        title="MogoPlus banking data insights",
+        prefix="/mogoplus",
+        mounts=(Mount("/mogoplus", "mogoplus.yaml", "insights"),),
+        envelope=mogoplus_errors.envelope,
+        fapi_interaction_id=True,
+    ),
+)
+
+PROVIDER_KEYS: tuple[str, ...] = tuple(p.key for p in PROVIDERS)
+
+
+def by_key(key: str) -> Provider | None:
+    return next((p for p in PROVIDERS if p.key == key), None)

@@ -1,0 +1,1 @@
+"""Operation handlers (specs/moneyhub*.yaml); filled in with the provider's operations."""

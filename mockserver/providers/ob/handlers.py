@@ -1,0 +1,1 @@
+"""Operation handlers (specs/ob*.yaml); filled in with the provider's operations."""
