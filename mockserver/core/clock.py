@@ -28,7 +28,9 @@ class ClockState:
         return {
             "now": isoformat(self.now),
             "frozen": self.frozen,
-            "offset_seconds": round(self.offset_seconds, 6),
+            # A frozen clock has no stable offset from real time (and showing one would make
+            # responses differ from run to run).
+            "offset_seconds": None if self.frozen else round(self.offset_seconds, 6),
         }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl, urlencode
 
 from mockserver.core import context
 from mockserver.core.asgi import (
@@ -137,9 +137,14 @@ class ContextMiddleware:
         """The namespace the caller named (header, else query), or None."""
         if context.NAMESPACE_HEADER in headers:
             return headers[context.NAMESPACE_HEADER].strip()
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        values = query.get(context.NAMESPACE_QUERY)
-        return values[0] if values else None
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        values = [v for k, v in pairs if k == context.NAMESPACE_QUERY]
+        if not values:
+            return None
+        # Ours, not the provider's: strict validation would refuse an unknown parameter.
+        kept = [(k, v) for k, v in pairs if k != context.NAMESPACE_QUERY]
+        scope["query_string"] = urlencode(kept).encode("latin-1")
+        return values[0]
 
     def _check_admin_token(self, ctx: context.RequestContext, headers: dict[str, str]) -> None:
         expected = self.sandbox.settings.admin_token
