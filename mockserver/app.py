@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from mockserver.core import context
 from mockserver.core.asgi import JSON, Receive, Scope, Send, error_body
+from mockserver.core.context import DEFAULT_NAMESPACE
 from mockserver.core.errors import ApiError, from_exception
 from mockserver.core.middleware.context import ContextMiddleware
 from mockserver.core.middleware.cors import ProviderCORSMiddleware
@@ -66,9 +68,21 @@ class SandboxApp:
         inner = ProviderCORSMiddleware(inner, settings.cors_origins)
         inner = JournalMiddleware(inner, self.sandbox)
         self._asgi = ContextMiddleware(inner, self.sandbox)
+        self._warming: threading.Thread | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and not self._warming:
+            # Seed the default namespace in the background: the server answers health checks
+            # at once, and the first real request finds its data ready (or waits for it).
+            self._warming = threading.Thread(target=self._warm_up, name="warm-up", daemon=True)
+            self._warming.start()
         await self._asgi(scope, receive, send)
+
+    def _warm_up(self) -> None:
+        try:
+            self.sandbox.ensure_namespace(DEFAULT_NAMESPACE)
+        except Exception:  # the first request will try again and report it
+            log.exception("could not seed the default namespace")
 
     def _build_connexion(self) -> AsyncApp:
         app = AsyncApp(

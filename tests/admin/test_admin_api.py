@@ -128,7 +128,10 @@ def test_state_import_into_another_namespace(api: NamespacedClient) -> None:
 
 
 def test_state_import_into_one_namespace_needs_exactly_one(api: NamespacedClient) -> None:
-    body = {"version": 1, "namespaces": {"a": {"records": [], "counters": {}}, "b": {"records": [], "counters": {}}}}
+    body = {
+        "version": 1,
+        "namespaces": {"a": {"records": [], "counters": {}}, "b": {"records": [], "counters": {}}},
+    }
     response = api.put("/__admin/state", json=body)
     assert response.status_code == 400
     assert response.json()["code"] == "BadRequest"
@@ -141,7 +144,11 @@ def test_state_import_rejects_a_malformed_snapshot(api: NamespacedClient) -> Non
 
 def test_clock_set_freeze_and_advance(api: NamespacedClient) -> None:
     body = api.put("/__admin/clock", json={"now": "2026-03-14T09:26:53Z", "frozen": True}).json()
-    assert body == {"now": "2026-03-14T09:26:53.000Z", "frozen": True, "offset_seconds": body["offset_seconds"]}
+    assert body == {
+        "now": "2026-03-14T09:26:53.000Z",
+        "frozen": True,
+        "offset_seconds": body["offset_seconds"],
+    }
     assert api.get("/__admin/clock").json()["now"] == "2026-03-14T09:26:53.000Z"
 
     advanced = api.post("/__admin/clock/advance", json={"seconds": 86400}).json()
@@ -231,9 +238,9 @@ def test_journal_records_provider_requests_with_filters(api: NamespacedClient) -
     assert '"widget"' in created["request"]["body"]
     assert created["response"]["headers"]["content-type"].startswith("application/json")
 
-    assert [e["path"] for e in api.get("/__admin/requests", params={"provider": "ob"}).json()["entries"]] == [
-        "/ob/open-banking/v3.1/aisp/accounts"
-    ]
+    assert [
+        e["path"] for e in api.get("/__admin/requests", params={"provider": "ob"}).json()["entries"]
+    ] == ["/ob/open-banking/v3.1/aisp/accounts"]
     assert len(api.get("/__admin/requests", params={"status": "4xx"}).json()["entries"]) == 2
     assert len(api.get("/__admin/requests", params={"status": "201"}).json()["entries"]) == 1
     assert len(api.get("/__admin/requests", params={"path": "/fena/"}).json()["entries"]) == 2
@@ -289,14 +296,20 @@ def test_clients_list_and_register(api: NamespacedClient) -> None:
 
     created = api.post(
         "/__admin/clients",
-        json={"provider": "moneyhub", "redirect_uris": ["http://localhost:9000/cb"], "name": "Mine"},
+        json={
+            "provider": "moneyhub",
+            "redirect_uris": ["http://localhost:9000/cb"],
+            "name": "Mine",
+        },
     )
     assert created.status_code == 201
     client = created.json()
     assert client["provider"] == "moneyhub"
     assert client["client_secret"] and not client["client_secret"].startswith(REDACTED_PREFIX)
     assert client["token_endpoint_auth_method"] == "client_secret_basic"
-    ids = [c["client_id"] for c in api.get("/__admin/clients", params={"provider": "moneyhub"}).json()]
+    ids = [
+        c["client_id"] for c in api.get("/__admin/clients", params={"provider": "moneyhub"}).json()
+    ]
     assert client["client_id"] in ids
 
 
@@ -329,11 +342,15 @@ def test_register_fena_client_needs_uuids(api: NamespacedClient) -> None:
 
 def test_register_client_validation(api: NamespacedClient) -> None:
     assert api.post("/__admin/clients", json={"provider": "ob"}).status_code == 400
-    assert api.post("/__admin/clients", json={"provider": "x", "redirect_uris": []}).status_code == 400
+    assert (
+        api.post("/__admin/clients", json={"provider": "x", "redirect_uris": []}).status_code == 400
+    )
 
 
 def test_clients_are_per_namespace(api: NamespacedClient) -> None:
-    api.post("/__admin/clients", json={"provider": "ob", "client_id": "ns-only", "redirect_uris": []})
+    api.post(
+        "/__admin/clients", json={"provider": "ob", "client_id": "ns-only", "redirect_uris": []}
+    )
     other = NamespacedClient(api.client, api.namespace + "-clients")
     ids = [c["client_id"] for c in other.get("/__admin/clients").json()]
     assert "ns-only" not in ids

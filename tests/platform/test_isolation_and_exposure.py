@@ -46,7 +46,10 @@ def test_namespace_from_query_parameter(api: NamespacedClient) -> None:
 
 def test_new_namespace_starts_from_the_seeded_fixtures(api: NamespacedClient) -> None:
     fresh = NamespacedClient(api.client, api.namespace + "-fresh")
-    kinds = {r["kind"] for r in fresh.get("/__admin/state").json()["namespaces"][fresh.namespace]["records"]}
+    kinds = {
+        r["kind"]
+        for r in fresh.get("/__admin/state").json()["namespaces"][fresh.namespace]["records"]
+    }
     assert "client" in kinds
     fresh.post("/__admin/reset")
 
@@ -112,7 +115,9 @@ def test_cors_origins_are_configurable() -> None:
             ITEMS, headers={"X-Probe-Client": "c", "Origin": "https://only.example"}
         )
         assert allowed.headers["access-control-allow-origin"] == "https://only.example"
-        other = test_client.get(ITEMS, headers={"X-Probe-Client": "c", "Origin": "https://x.example"})
+        other = test_client.get(
+            ITEMS, headers={"X-Probe-Client": "c", "Origin": "https://x.example"}
+        )
         assert "access-control-allow-origin" not in other.headers
 
 

@@ -89,7 +89,9 @@ def test_two_workers_share_state_over_a_sqlite_file(tmp_path: Path) -> None:
                 pids.add(fresh.get(f"{base}/__admin/health").json()["pid"])
                 ids = [c["client_id"] for c in fresh.get(f"{base}/__admin/clients").json()]
                 assert FENA_CLIENT["client_id"] in ids
-                assert fresh.get(f"{base}/__admin/clock").json()["now"] == "2031-05-01T12:00:00.000Z"
+                assert (
+                    fresh.get(f"{base}/__admin/clock").json()["now"] == "2031-05-01T12:00:00.000Z"
+                )
                 assert [r["id"] for r in fresh.get(f"{base}/__admin/faults").json()] == [rule["id"]]
                 assert fresh.get(f"{base}/ob/open-banking/v3.1/aisp/x").status_code == 503
         assert len(pids) == 2, "both workers should have answered"
@@ -121,7 +123,9 @@ def run_script(base: str) -> list[tuple[int, list[tuple[str, str]], bytes]]:
     with httpx.Client() as client:
         for method, path, body in SCRIPT:
             response = client.request(method, base + path, json=body)
-            replies.append((response.status_code, sorted(response.headers.items()), response.content))
+            replies.append(
+                (response.status_code, sorted(response.headers.items()), response.content)
+            )
     return replies
 
 

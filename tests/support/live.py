@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(*args: str, env: dict[str, str] | None = None, timeout: float = 20) -> Iterator[str]:
+def live_server(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 20
+) -> Iterator[str]:
     """Run ``mockserver serve ARGS`` on a free port; yields its base URL."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}

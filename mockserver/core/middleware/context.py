@@ -28,10 +28,12 @@ from mockserver.core.asgi import (
 from mockserver.core.errors import ApiError
 from mockserver.core.providers import provider_for_path
 from mockserver.core.sandbox import Sandbox
+from mockserver.core.urls import base_url
 
 log = logging.getLogger("mockserver")
 
 ADMIN_PREFIX = "/__admin"
+HEALTH_PATH = ADMIN_PREFIX + "/health"
 MAX_BODY = 10 * 1024 * 1024
 INTERACTION_HEADER = "x-fapi-interaction-id"
 
@@ -58,6 +60,7 @@ class ContextMiddleware:
             path=path,
         )
         ctx.extra["headers"] = headers
+        ctx.extra["base_url"] = base_url(headers, scope.get("scheme", "http"), scope.get("server"))
         ctx.extra["raw_receive"] = receive
         ctx.extra["sandbox"] = self.sandbox
         started = False
@@ -116,7 +119,8 @@ class ContextMiddleware:
         ctx.namespace = context.valid_namespace(given or context.DEFAULT_NAMESPACE)
         if ctx.path.startswith(ADMIN_PREFIX):
             self._check_admin_token(ctx, headers)
-        self.sandbox.ensure_namespace(ctx.namespace)
+        if ctx.path != HEALTH_PATH:  # ready checks must not wait for seeding
+            self.sandbox.ensure_namespace(ctx.namespace)
         body, too_large = await read_body(receive, MAX_BODY)
         if too_large:
             raise ApiError(413, f"request bodies are limited to {MAX_BODY} bytes")
@@ -144,11 +148,11 @@ class ContextMiddleware:
         # Ours, not the provider's: strict validation would refuse an unknown parameter.
         kept = [(k, v) for k, v in pairs if k != context.NAMESPACE_QUERY]
         scope["query_string"] = urlencode(kept).encode("latin-1")
-        return values[0]
+        return str(values[0])
 
     def _check_admin_token(self, ctx: context.RequestContext, headers: dict[str, str]) -> None:
         expected = self.sandbox.settings.admin_token
-        if not expected or (ctx.method == "GET" and ctx.path == ADMIN_PREFIX + "/health"):
+        if not expected or (ctx.method == "GET" and ctx.path == HEALTH_PATH):
             return  # the container HEALTHCHECK needs no token; health reveals nothing
         scheme, _, given = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
