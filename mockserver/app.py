@@ -93,7 +93,7 @@ class SandboxApp:
         )
         for spec in self.specs:
             app.add_api(
-                spec.document,
+                spec.for_connexion,
                 base_path=spec.base_path,
                 name=spec.name,
                 resolver=RelativeResolver(

@@ -6,6 +6,7 @@ we serve the bytes we cached at start-up instead.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -30,6 +31,24 @@ class LoadedSpec:
     def json_bytes(self) -> bytes:
         return json.dumps(self.document, separators=(",", ":")).encode()
 
+    @cached_property
+    def for_connexion(self) -> dict[str, Any]:
+        """The document as Connexion is given it: response media types without parameters.
+
+        Connexion 3.3's response validation compares the bare media type of a response
+        ("application/json") with the declared ones verbatim, so a spec that declares only
+        "application/json; charset=utf-8" fails every response. The served spec keeps the
+        original keys.
+        """
+        document = copy.deepcopy(self.document)
+        for item in document.get("paths", {}).values():
+            for method in HTTP_METHODS:
+                for response in item.get(method, {}).get("responses", {}).values():
+                    _strip_media_parameters(response)
+        for response in document.get("components", {}).get("responses", {}).values():
+            _strip_media_parameters(response)
+        return document
+
     @property
     def title(self) -> str:
         return str(self.document.get("info", {}).get("title", self.name))
@@ -46,6 +65,16 @@ class LoadedSpec:
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(self.base_path + template))
             out.append((re.compile(f"^{pattern}$"), methods))
         return out
+
+
+def _strip_media_parameters(response: dict[str, Any]) -> None:
+    content = response.get("content")
+    if not isinstance(content, dict):
+        return
+    bare: dict[str, Any] = {}
+    for media_type, media in content.items():
+        bare.setdefault(media_type.split(";")[0].strip(), media)
+    response["content"] = bare
 
 
 def load_spec(path: Path, base_path: str) -> LoadedSpec:

@@ -131,6 +131,16 @@ def test_unexpected_exception_is_an_enveloped_500_without_internals(
     assert "line 42" not in message
 
 
+@pytest.mark.parametrize("provider", list(PREFIXES))
+def test_operation_with_several_media_types_answers(api: NamespacedClient, provider: str) -> None:
+    url = f"{PREFIXES[provider]}/__probe/items"
+    item = api.post(url, json={"name": "x", "amount": "1.00"}, headers=CLIENT).json()
+    response = api.get(f"{url}/{item['id']}", headers=CLIENT)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.json() == item
+
+
 def test_paths_outside_every_mount_get_a_json_404(api: NamespacedClient) -> None:
     for path in ("/", "/nothing", "/obx/accounts", "/__adminx"):
         response = api.get(path)

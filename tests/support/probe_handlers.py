@@ -7,6 +7,7 @@ from typing import Any
 from mockserver.core import context
 from mockserver.core.clock import isoformat
 from mockserver.core.errors import ApiError
+from mockserver.core.responses import json_reply
 from mockserver.core.sandbox import Sandbox
 
 KIND = "probe.item"
@@ -45,7 +46,7 @@ async def get_item(itemId: str) -> Any:
         item = tx.get(context.current_namespace(), KIND, itemId, tenant=_tenant())
     if item is None:
         raise ApiError(404, f"no item {itemId}", path="itemId")
-    return item, 200
+    return json_reply(item)
 
 
 async def delete_item(itemId: str) -> Any:
