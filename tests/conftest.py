@@ -25,6 +25,9 @@ PROBE_SPEC = Path(__file__).parent / "support" / "probe.yaml"
 PROBE_HANDLERS = "tests.support.probe_handlers"
 FROZEN_AT = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
+# PostgreSQL fixtures (pg_url, pg_db_url): a throwaway server, or a visible skip.
+pytest_plugins = ["tests.support.pg_fixture"]
+
 _namespaces = itertools.count(1)
 
 

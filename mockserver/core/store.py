@@ -121,6 +121,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def template_name(template_key: str) -> str:
+    return TEMPLATE_PREFIX + hashlib.sha256(template_key.encode()).hexdigest()[:32]
+
+
+def advisory_lock(conn: Connection, key: str) -> None:
+    """PostgreSQL: hold a lock on ``key`` until the transaction ends."""
+    lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
 class Tx:
     """One database transaction. Every read and write of sandbox state goes through one."""
 
@@ -141,8 +151,9 @@ class Tx:
     def lock(self, ns: str, kind: str, id: str, tenant: str | None = None) -> dict[str, Any] | None:
         """Read a record and hold it until the transaction ends (check-then-write atomically).
 
-        SQLite write transactions already hold the database lock (BEGIN IMMEDIATE); PostgreSQL
-        takes a row lock.
+        SQLite write transactions already hold the database lock (BEGIN IMMEDIATE). PostgreSQL
+        takes a transaction-scoped advisory lock on the key, which also serialises
+        check-absent-then-create (a row lock cannot lock a row that does not exist yet).
         """
         query = select(records.c.data).where(
             records.c.namespace == ns, records.c.kind == kind, records.c.id == id
@@ -150,6 +161,8 @@ class Tx:
         if tenant is not None:
             query = query.where(records.c.tenant == tenant)
         if self._postgres:
+            # The row lock also holds off writers that do not lock (a plain delete or put).
+            advisory_lock(self.conn, f"{ns}\x1f{kind}\x1f{id}")
             query = query.with_for_update()
         raw = self.conn.execute(query).scalar_one_or_none()
         return None if raw is None else dict(json.loads(raw))
@@ -345,13 +358,15 @@ class Store:
             ).first()
         if exists is None:
             with self.transaction() as tx:
-                self._seed_namespace(tx, ns, template_key)
+                template_ns = self._seed_namespace(tx, ns, template_key)
+            self._known_templates.add(template_ns)  # only once it is committed
 
     def reset_namespace(self, ns: str, template_key: str) -> None:
         """Drop everything in ``ns`` (not its journal) and seed it again, atomically."""
         with self.transaction() as tx:
             self._drop_namespace(tx, ns)
-            self._seed_namespace(tx, ns, template_key)
+            template_ns = self._seed_namespace(tx, ns, template_key)
+        self._known_templates.add(template_ns)  # only once it is committed
 
     def reset_all(self) -> None:
         """Drop every namespace; each is seeded again on its next use."""
@@ -371,11 +386,15 @@ class Store:
         tx.conn.execute(delete(counters).where(counters.c.namespace == ns))
         tx.conn.execute(delete(namespaces).where(namespaces.c.name == ns))
 
-    def _seed_namespace(self, tx: Tx, ns: str, template_key: str) -> None:
+    def _seed_namespace(self, tx: Tx, ns: str, template_key: str) -> str:
+        """Copy the template into ``ns``; returns the template's namespace."""
         self._lock_seeding(tx, ns)
         if tx.conn.execute(select(namespaces.c.name).where(namespaces.c.name == ns)).first():
-            return  # another worker seeded it while we waited for the lock
+            return template_name(template_key)  # another worker seeded it meanwhile
         template_ns = self._ensure_template(tx, template_key)
+        # A write that raced a reset may have left rows behind without a namespace: they
+        # would clash with the seed.
+        self._drop_namespace(tx, ns)
         columns = [records.c.kind, records.c.id, records.c.tenant, records.c.parent, records.c.data]
         source = (
             select(text(":ns").bindparams(ns=ns), *columns)
@@ -388,9 +407,10 @@ class Store:
             )
         )
         tx.conn.execute(insert(namespaces).values(name=ns, template=template_ns))
+        return template_ns
 
     def _ensure_template(self, tx: Tx, template_key: str) -> str:
-        template_ns = TEMPLATE_PREFIX + hashlib.sha256(template_key.encode()).hexdigest()[:32]
+        template_ns = template_name(template_key)
         if template_ns in self._known_templates:
             return template_ns
         self._lock_seeding(tx, template_ns)
@@ -411,15 +431,13 @@ class Store:
             ]
             if rows:
                 tx.conn.execute(insert(records), rows)
-        self._known_templates.add(template_ns)
         return template_ns
 
     def _lock_seeding(self, tx: Tx, key: str) -> None:
         # PostgreSQL: serialise seeding of one namespace across replicas. SQLite's
         # BEGIN IMMEDIATE already did.
         if not self.is_sqlite:
-            lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-            tx.conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+            advisory_lock(tx.conn, "seed\x1f" + key)
 
     # -- export / import -------------------------------------------------------------------------
     def export_namespace(self, ns: str) -> dict[str, Any]:
