@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +43,12 @@ class Seeder:
         yield from self.clients()
         yield from self.psu_data(today)
 
-    def psu_data(self, today: date) -> Iterator[SeedRecord]:
+    def psu_data(self, today: date) -> tuple[SeedRecord, ...]:
         """PSUs with their accounts and generated histories: fixtures/psus.yaml."""
         path = self.fixtures / "psus.yaml"
         if not path.is_file():
-            return
-        # Imported here: only a new template needs the generator (keeps start-up quick).
-        from mockserver.core.psu_history import build_psu_dataset, load_psu_definitions
-
-        dataset = build_psu_dataset(load_psu_definitions(path), self.seed, today)
-        for kind, id, data in dataset.records():
-            parent = data.get("account_id") or data.get("psu") or ""
-            yield SeedRecord(kind, id, data, parent=str(parent))
+            return ()
+        return _psu_records(path, self.fixtures_digest, self.seed, today)
 
     def clients(self) -> Iterator[SeedRecord]:
         """Registered sandbox clients: fixtures/<provider>/clients.yaml."""
@@ -62,6 +56,20 @@ class Seeder:
             provider = path.parent.name
             for client in yaml.safe_load(path.read_text()) or []:
                 yield SeedRecord(CLIENT_KIND, client["client_id"], client_record(provider, client))
+
+
+@lru_cache(maxsize=4)
+def _psu_records(path: Path, digest: str, seed: int, today: date) -> tuple[SeedRecord, ...]:
+    # Cached per process (``digest`` keys the fixtures' content): every app and store in it,
+    # a test session's several apps among them, shares one generated history a day.
+    # Imported here: only a new template needs the generator (keeps start-up quick).
+    from mockserver.core.psu_history import build_psu_dataset, load_psu_definitions
+
+    dataset = build_psu_dataset(load_psu_definitions(path), seed, today)
+    return tuple(
+        SeedRecord(kind, id, data, parent=str(data.get("account_id") or data.get("psu") or ""))
+        for kind, id, data in dataset.records()
+    )
 
 
 def client_record(provider: str, client: dict[str, Any]) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from starlette.testclient import TestClient
+
 from mockserver import __version__
 from mockserver.core.redaction import REDACTED_PREFIX
 from mockserver.providers import PROVIDER_KEYS
-from tests.conftest import FROZEN_AT, NamespacedClient
+from tests.conftest import FROZEN_AT, NamespacedClient, build_app
 
 PROBE = "/fena/__probe/items"
 CLIENT = {"X-Probe-Client": "c1"}
@@ -116,6 +118,21 @@ def test_state_export_redacts_secrets_and_import_keeps_the_real_ones(
     api.put("/__admin/state", json=snapshot)
     full = api.get("/__admin/state", params={"secrets": "include"}).text
     assert "moneyhub-sandbox-secret" in full
+
+
+def test_whole_state_import_of_a_redacted_snapshot_into_a_fresh_server() -> None:
+    demo = {"X-Sandbox-Namespace": "demo"}
+    with TestClient(build_app()) as source:
+        source.get("/__admin/clock", headers=demo)
+        snapshot = source.get("/__admin/state").json()
+    assert "demo" in snapshot["namespaces"]
+    with TestClient(build_app()) as target:
+        target.get("/__admin/clock", headers={"X-Sandbox-Namespace": "stray"})
+        assert target.put("/__admin/state", json=snapshot).status_code == 200
+        names = set(target.get("/__admin/state").json()["namespaces"])
+        assert "stray" not in names and "demo" in names
+        full = target.get("/__admin/state", params={"secrets": "include"}).text
+        assert "moneyhub-sandbox-secret" in full  # the fixture client's secret came back
 
 
 def test_state_import_into_another_namespace(api: NamespacedClient) -> None:
