@@ -26,6 +26,8 @@ def header_map(scope: Scope) -> dict[str, str]:
 def error_body(
     error: ApiError, provider: Provider | None, interaction_id: str | None
 ) -> dict[str, Any]:
+    if error.body is not None:
+        return error.body
     envelope = provider.envelope if provider is not None else sandbox_envelope
     return envelope(error, interaction_id)
 

@@ -24,6 +24,8 @@ class ApiError(Exception):
     # The offending field or header, when there is one (OBIE ``Path``, CDR ``detail``).
     path: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A body fixed by a protocol rather than the provider's envelope (OAuth's token errors).
+    body: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.message}"
@@ -33,6 +35,17 @@ class Envelope(Protocol):
     """Renders an ``ApiError`` as a provider's error body."""
 
     def __call__(self, error: ApiError, interaction_id: str | None) -> dict[str, Any]: ...
+
+
+def oauth_error(status: int, error: str, description: str, **headers: str) -> ApiError:
+    """An RFC 6749 error: ``{"error", "error_description"}``, whoever the provider is."""
+    return ApiError(
+        status,
+        description,
+        code=error,
+        headers=dict(headers),
+        body={"error": error, "error_description": description},
+    )
 
 
 def phrase(status: int) -> str:

@@ -90,7 +90,11 @@ journal = Table(
     Index("ix_journal_namespace", "namespace", "pk"),
 )
 
+# Namespaces starting with "~" are the server's own (seed templates, signing keys, server-wide
+# counters): no request can name one, and a reset leaves them alone.
+RESERVED_PREFIX = "~"
 TEMPLATE_PREFIX = "~template:"
+SERVER_NAMESPACE = "~server"
 
 
 @dataclass(frozen=True)
@@ -371,8 +375,10 @@ class Store:
     def reset_all(self) -> None:
         """Drop every namespace; each is seeded again on its next use."""
         with self.transaction() as tx:
-            tx.conn.execute(delete(records).where(~records.c.namespace.startswith(TEMPLATE_PREFIX)))
-            tx.conn.execute(delete(counters))
+            tx.conn.execute(delete(records).where(~records.c.namespace.startswith(RESERVED_PREFIX)))
+            tx.conn.execute(
+                delete(counters).where(~counters.c.namespace.startswith(RESERVED_PREFIX))
+            )
             tx.conn.execute(delete(namespaces))
 
     def namespace_names(self) -> list[str]:

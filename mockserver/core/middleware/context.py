@@ -28,6 +28,7 @@ from mockserver.core.asgi import (
 from mockserver.core.errors import ApiError
 from mockserver.core.providers import provider_for_path
 from mockserver.core.sandbox import Sandbox
+from mockserver.core.store import SERVER_NAMESPACE
 from mockserver.core.urls import base_url
 
 log = logging.getLogger("mockserver")
@@ -134,7 +135,7 @@ class ContextMiddleware:
 
     def _mint_interaction_id(self) -> str:
         with self.sandbox.store.transaction() as tx:
-            return self.sandbox.ids.uuid(tx, "~server", "interaction")
+            return self.sandbox.ids.uuid(tx, SERVER_NAMESPACE, "interaction")
 
     @staticmethod
     def _namespace_of(scope: Scope, headers: dict[str, str]) -> str | None:
