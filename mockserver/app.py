@@ -29,10 +29,12 @@ from mockserver.core.middleware.context import ContextMiddleware
 from mockserver.core.middleware.cors import ProviderCORSMiddleware
 from mockserver.core.middleware.faults import FaultMiddleware
 from mockserver.core.middleware.journal import JournalMiddleware
+from mockserver.core.middleware.pages import ConsentPageMiddleware
 from mockserver.core.middleware.specs import SpecFileMiddleware
 from mockserver.core.paths import bundled_dir
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.specs import LoadedSpec, load_spec
+from mockserver.core.webhook_worker import lifespan_receive
 from mockserver.providers import PROVIDERS
 from mockserver.settings import Settings
 
@@ -65,6 +67,7 @@ class SandboxApp:
         self.connexion = self._build_connexion()
         inner: Any = self.connexion
         inner = SpecFileMiddleware(inner, self.specs)
+        inner = ConsentPageMiddleware(inner, self.sandbox)
         inner = ProviderCORSMiddleware(inner, settings.cors_origins)
         inner = JournalMiddleware(inner, self.sandbox)
         self._asgi = ContextMiddleware(inner, self.sandbox)
@@ -76,13 +79,17 @@ class SandboxApp:
             # at once, and the first real request finds its data ready (or waits for it).
             self._warming = threading.Thread(target=self._warm_up, name="warm-up", daemon=True)
             self._warming.start()
+        if scope["type"] == "lifespan":
+            # Webhooks go out from a worker that runs from startup until shutdown.
+            receive = lifespan_receive(receive, self.sandbox)
         await self._asgi(scope, receive, send)
 
     def _warm_up(self) -> None:
         try:
+            self.sandbox.identity.keys.jwks()  # made once per store: RSA key generation is slow
             self.sandbox.ensure_namespace(DEFAULT_NAMESPACE)
         except Exception:  # the first request will try again and report it
-            log.exception("could not seed the default namespace")
+            log.exception("could not warm up")
 
     def _build_connexion(self) -> AsyncApp:
         app = AsyncApp(

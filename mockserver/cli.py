@@ -31,6 +31,13 @@ _HELP = {
     "empty = CORS off)",
     "response_validation": "validate every response against the specs (true/false; slower)",
     "log_level": "uvicorn log level: critical, error, warning, info, debug",
+    "webhook_timeout": "seconds a webhook receiver has to answer one delivery attempt",
+    "webhook_max_attempts": "delivery attempts of a webhook before it is marked failed",
+    "webhook_backoff_base": "seconds before the first webhook retry; each retry waits twice "
+    "as long as the one before",
+    "webhook_backoff_cap": "the longest wait between two webhook attempts, in seconds",
+    "webhook_poll_interval": "seconds between a worker's looks for webhook deliveries queued by "
+    "other processes (those of its own process wake it at once)",
 }
 _DEFAULTS = {
     "host": "127.0.0.1",
@@ -46,6 +53,11 @@ _DEFAULTS = {
     "cors_origins": "*",
     "response_validation": "false",
     "log_level": "warning",
+    "webhook_timeout": "5",
+    "webhook_max_attempts": "6",
+    "webhook_backoff_base": "1",
+    "webhook_backoff_cap": "60",
+    "webhook_poll_interval": "1",
 }
 
 

@@ -31,6 +31,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     response_validation: bool = False
     log_level: str = "warning"
+    # Webhook delivery: real seconds (network I/O), not the sandbox clock.
+    webhook_timeout: float = 5.0
+    webhook_max_attempts: int = 6
+    webhook_backoff_base: float = 1.0
+    webhook_backoff_cap: float = 60.0
+    webhook_poll_interval: float = 1.0
 
     @property
     def is_memory_db(self) -> bool:
@@ -70,6 +76,11 @@ PARSERS: dict[str, Any] = {
     "cors_origins": _parse_origins,
     "response_validation": _parse_bool,
     "log_level": str,
+    "webhook_timeout": float,
+    "webhook_max_attempts": int,
+    "webhook_backoff_base": float,
+    "webhook_backoff_cap": float,
+    "webhook_poll_interval": float,
 }
 
 
@@ -118,3 +129,9 @@ def validate(settings: Settings) -> None:
         )
     if settings.journal_size < 1:
         raise ValueError("journal size must be at least 1")
+    if settings.webhook_timeout <= 0 or settings.webhook_poll_interval <= 0:
+        raise ValueError("--webhook-timeout and --webhook-poll-interval must be positive")
+    if settings.webhook_max_attempts < 1:
+        raise ValueError("--webhook-max-attempts must be at least 1")
+    if not 0 <= settings.webhook_backoff_base <= settings.webhook_backoff_cap:
+        raise ValueError("--webhook-backoff-base must be between 0 and --webhook-backoff-cap")

@@ -20,27 +20,36 @@ from mockserver.app import ExtraMount, SandboxApp, create_app
 from mockserver.core.specs import load_spec
 from mockserver.providers import PROVIDERS
 from mockserver.settings import Settings
+from tests.support.auth_probe_handlers import ProbeConsentAdapter
 
 PROBE_SPEC = Path(__file__).parent / "support" / "probe.yaml"
 PROBE_HANDLERS = "tests.support.probe_handlers"
+AUTH_PROBE_SPEC = Path(__file__).parent / "support" / "auth_probe.yaml"
+AUTH_PROBE_HANDLERS = "tests.support.auth_probe_handlers"
 FROZEN_AT = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
-# PostgreSQL fixtures (pg_url, pg_db_url): a throwaway server, or a visible skip.
-pytest_plugins = ["tests.support.pg_fixture"]
+# PostgreSQL fixtures (pg_url, pg_db_url): a throwaway server, or a visible skip; browser
+# fixtures (browser, page): Debian's Chromium driven by Playwright, or a visible skip.
+pytest_plugins = ["tests.support.pg_fixture", "tests.support.browser"]
 
 _namespaces = itertools.count(1)
 
 
 def probe_mounts() -> tuple[ExtraMount, ...]:
-    """The probe API under every provider's prefix: ``{prefix}/__probe/items`` and so on."""
-    return tuple(
+    """The probe API under every provider's prefix: ``{prefix}/__probe/items`` and so on, and
+    a consent resource behind the OBIE authorisation server at ``/ob/__authprobe``."""
+    items = tuple(
         ExtraMount(load_spec(PROBE_SPEC, f"{p.prefix}/__probe"), PROBE_HANDLERS) for p in PROVIDERS
     )
+    consents = ExtraMount(load_spec(AUTH_PROBE_SPEC, "/ob/__authprobe"), AUTH_PROBE_HANDLERS)
+    return (*items, consents)
 
 
 def build_app(**settings: Any) -> SandboxApp:
     base: dict[str, Any] = {"response_validation": True}
-    return create_app(Settings(**{**base, **settings}), probe_mounts())
+    app = create_app(Settings(**{**base, **settings}), probe_mounts())
+    app.sandbox.identity.consents.register("ob", ProbeConsentAdapter())
+    return app
 
 
 class NamespacedClient:

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from mockserver import __version__
-from mockserver.admin import clients, state
+from mockserver.admin import clients, state, webhooks
 from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
@@ -135,3 +135,13 @@ async def list_clients(provider: str | None = None) -> Reply:
 
 async def register_client(body: dict[str, Any]) -> Reply:
     return clients.register_client(_sandbox(), _ns(), body), 201
+
+
+async def list_webhook_deliveries(
+    provider: str | None = None, event: str | None = None, status: str | None = None
+) -> Reply:
+    return _sandbox().webhooks.list(_ns(), provider, event, status), 200
+
+
+async def fire_webhook(body: dict[str, Any]) -> Reply:
+    return webhooks.fire(_sandbox(), _ns(), body), 202

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockserver.core.errors import Envelope
+from mockserver.core.oauth.profile import AuthServerProfile
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Provider:
     envelope: Envelope
     # FAPI providers echo (or mint) x-fapi-interaction-id on every response.
     fapi_interaction_id: bool = False
+    # The provider's authorisation server, where it has one.
+    auth_server: AuthServerProfile | None = None
 
     def owns(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")

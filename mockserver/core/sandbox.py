@@ -8,10 +8,12 @@ from mockserver.core.clock import Clock
 from mockserver.core.faults import Faults
 from mockserver.core.ids import Ids
 from mockserver.core.journal import Journal
+from mockserver.core.oauth.service import Identity
 from mockserver.core.providers import Provider
 from mockserver.core.ratelimit import RateLimiter
 from mockserver.core.seeding import Seeder
 from mockserver.core.store import Store
+from mockserver.core.webhooks import Webhooks
 from mockserver.settings import Settings
 
 
@@ -26,6 +28,11 @@ class Sandbox:
         self.faults = Faults(self.store, self.ids, settings.seed)
         self.journal = Journal(self.store, settings.journal_size, settings.journal_body_limit)
         self.rate_limiter = RateLimiter(self.store, self.clock)
+        self.webhooks = Webhooks(self.store, self.ids, self.clock)
+        self.identity = Identity(self.store, self.ids)
+        for provider in providers:
+            if provider.auth_server is not None:
+                self.identity.register(provider.auth_server)
         # What GET /__admin/specs lists; filled in by the app factory as it mounts specs.
         self.spec_entries: list[dict[str, str]] = []
 

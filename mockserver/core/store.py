@@ -275,6 +275,7 @@ class Store:
         # In-memory SQLite is one shared connection: serialise its transactions across threads.
         self._memory_lock = threading.RLock() if self.is_memory else None
         self._known_templates: set[str] = set()
+        self._active = threading.local()  # the transaction this thread has open, if any
         self._create_schema()
 
     # -- engine ------------------------------------------------------------------------------
@@ -335,13 +336,29 @@ class Store:
     # -- transactions --------------------------------------------------------------------------
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Tx]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        A transaction opened while this thread already has one joins it (it commits or rolls
+        back with the outer one): a second connection would wait forever on the outer one's
+        SQLite lock, and in-memory SQLite has only one connection to begin on.
+        """
+        active: Tx | None = getattr(self._active, "tx", None)
+        if active is not None:
+            yield active
+            return
         if self._memory_lock is not None:
             with self._memory_lock, self._connect(write) as conn, conn.begin():
-                yield Tx(conn)
+                yield from self._activate(Tx(conn))
         else:
             with self._connect(write) as conn, conn.begin():
-                yield Tx(conn)
+                yield from self._activate(Tx(conn))
+
+    def _activate(self, tx: Tx) -> Iterator[Tx]:
+        self._active.tx = tx
+        try:
+            yield tx
+        finally:
+            self._active.tx = None
 
     def read(self) -> AbstractContextManager[Tx]:
         """A read-only transaction (SQLite: no write lock)."""

@@ -7,6 +7,7 @@ from mockserver.providers.fena import errors as fena_errors
 from mockserver.providers.mogoplus import errors as mogoplus_errors
 from mockserver.providers.moneyhub import errors as moneyhub_errors
 from mockserver.providers.ob import errors as ob_errors
+from mockserver.providers.ob.auth import OB_AUTH
 
 PROVIDERS: tuple[Provider, ...] = (
     Provider(
@@ -14,11 +15,13 @@ PROVIDERS: tuple[Provider, ...] = (
         title="UK Open Banking v3.1",
         prefix="/ob",
         mounts=(
+            Mount("/ob", "openbanking_uk_auth.yaml", "auth"),
             Mount("/ob/open-banking/v3.1/aisp", "openbanking_uk_aisp.yaml", "aisp"),
             Mount("/ob/open-banking/v3.1/pisp", "openbanking_uk_vrp.yaml", "vrp"),
         ),
         envelope=ob_errors.envelope,
         fapi_interaction_id=True,
+        auth_server=OB_AUTH,
     ),
     Provider(
         key="fena",

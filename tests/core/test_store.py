@@ -820,3 +820,23 @@ def test_lock_holds_the_record_against_writers_that_do_not_lock(
     finally:
         holder.dispose()
         remover.dispose()
+
+
+def test_a_transaction_opened_inside_another_joins_it(store: Store) -> None:
+    with store.transaction() as outer:
+        outer.put(A, "k", "1", {"v": 1})
+        with store.transaction() as inner:  # would deadlock on SQLite if it were separate
+            assert inner is outer
+            inner.put(A, "k", "2", {"v": 2})
+    with store.read() as tx:
+        assert [r["v"] for r in tx.list(A, "k")] == [1, 2]
+
+
+def test_a_joined_transaction_rolls_back_with_the_outer_one(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as outer:
+        outer.put(A, "k", "1", {"v": 1})
+        with store.transaction() as inner:
+            inner.put(A, "k", "2", {"v": 2})
+        raise RuntimeError("the request failed")
+    with store.read() as tx:
+        assert tx.list(A, "k") == []

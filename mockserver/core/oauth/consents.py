@@ -1,0 +1,80 @@
+"""What the PSU approves: providers plug their consents into the shared page and decisions.
+
+A ``ConsentAdapter`` describes, for the consent page, what an authorisation request asks for,
+and records the PSU's decision on the provider's own consent (or connection, or payment). It
+returns the claims the resulting tokens should carry (e.g. OBIE's ``openbanking_intent_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mockserver.core.store import Tx
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    """What the consent page shows."""
+
+    title: str
+    # What is asked, in plain words, one line each.
+    asks: tuple[str, ...]
+    # Payment details (label, value): amounts, limits, payee, reference.
+    payment: tuple[tuple[str, str], ...] = ()
+    # Whether the PSU picks accounts (account access) or not (a payment from one account).
+    choose_accounts: bool = True
+    expires: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    approved: bool
+    psu: str
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision yields for the tokens issued after it."""
+
+    consent_id: str | None = None
+    subject: str | None = None  # the token's sub; default: the PSU's username
+    id_token_claims: dict[str, Any] = field(default_factory=dict)
+    access_token_claims: dict[str, Any] = field(default_factory=dict)
+
+
+class ConsentAdapter(Protocol):
+    def describe(self, tx: Tx, ns: str, request: dict[str, Any]) -> ConsentSummary:
+        """What the page shows; ``ApiError`` when the consent cannot be decided now."""
+        ...
+
+    def decide(self, tx: Tx, ns: str, request: dict[str, Any], decision: Decision) -> Outcome: ...
+
+
+class ScopeConsent:
+    """For requests with no consent object of their own: the scopes are what is approved."""
+
+    def __init__(self, title: str, scope_words: dict[str, str]) -> None:
+        self._title = title
+        self._words = scope_words
+
+    def describe(self, tx: Tx, ns: str, request: dict[str, Any]) -> ConsentSummary:
+        asks = tuple(self._words.get(s, s) for s in request["scope"] if s != "openid")
+        return ConsentSummary(title=self._title, asks=asks or ("Confirm who you are",))
+
+    def decide(self, tx: Tx, ns: str, request: dict[str, Any], decision: Decision) -> Outcome:
+        return Outcome()
+
+
+class ConsentRegistry:
+    """The adapter each provider registered (a provider without one approves scopes only)."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[str, ConsentAdapter] = {}
+
+    def register(self, provider: str, adapter: ConsentAdapter) -> None:
+        self._adapters[provider] = adapter
+
+    def for_provider(self, provider: str) -> ConsentAdapter:
+        return self._adapters.get(provider) or ScopeConsent("Confirm access", {})
