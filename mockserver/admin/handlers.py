@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from mockserver import __version__
-from mockserver.admin import clients, state, webhooks
+from mockserver.admin import clients, consents, state, webhooks
 from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
@@ -145,3 +145,19 @@ async def list_webhook_deliveries(
 
 async def fire_webhook(body: dict[str, Any]) -> Reply:
     return webhooks.fire(_sandbox(), _ns(), body), 202
+
+
+async def authorize_headless(body: dict[str, Any]) -> Reply:
+    return consents.authorize_url(_sandbox(), _ns(), body), 200
+
+
+async def authorise_consent(
+    provider: str, consentId: str, body: dict[str, Any] | None = None
+) -> Reply:
+    return consents.decide_consent(_sandbox(), _ns(), provider, consentId, True, body or {}), 200
+
+
+async def reject_consent(
+    provider: str, consentId: str, body: dict[str, Any] | None = None
+) -> Reply:
+    return consents.decide_consent(_sandbox(), _ns(), provider, consentId, False, body or {}), 200
