@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 from mockserver.core import context
 from mockserver.core.errors import ApiError
 from mockserver.core.oauth import requests
+from mockserver.core.oauth.endpoints import open_request
 from mockserver.core.oauth.page import decide_request
-from mockserver.core.oauth.profile import AuthServerProfile
 from mockserver.core.sandbox import Sandbox
 
 
@@ -22,7 +22,7 @@ def authorize_url(sandbox: Sandbox, ns: str, body: dict[str, Any]) -> dict[str, 
     for profile in sandbox.identity.profiles():
         if parts.path == profile.authorization_path:
             try:
-                request_id = _open_request(sandbox, profile, ns, params)
+                request_id = str(open_request(sandbox, profile, ns, params)["id"])
             except requests.RedirectError as error:
                 return {"redirect": error.location}
             break
@@ -71,20 +71,3 @@ def decide_consent(
         psu=body.get("psu") or "alice",
     )
     return {"redirect": location}
-
-
-def _open_request(
-    sandbox: Sandbox, profile: AuthServerProfile, ns: str, params: dict[str, str]
-) -> str:
-    base = str(context.current().extra["base_url"])
-    with sandbox.store.transaction() as tx:
-        request = requests.parse_authorization_request(
-            tx,
-            ns,
-            profile,
-            params,
-            issuer=profile.issuer(base),
-            now=sandbox.clock.now(ns, tx),
-            ids=sandbox.ids,
-        )
-    return str(request["id"])

@@ -6,6 +6,7 @@ namespace, the base URL and the time from the request context and the sandbox cl
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
@@ -17,6 +18,7 @@ from mockserver.core.oauth import grants, page, requests
 from mockserver.core.oauth.profile import AuthServerProfile
 from mockserver.core.responses import json_reply
 from mockserver.core.sandbox import Sandbox
+from mockserver.core.store import Tx
 from mockserver.core.tokens import TokenRejected
 from mockserver.core.urls import absolute_url
 
@@ -39,19 +41,8 @@ def redirect(location: str) -> ConnexionResponse:
 
 def authorize(profile: AuthServerProfile, params: dict[str, str]) -> ConnexionResponse:
     """Validate the request, then send the browser to the consent page (or back with an error)."""
-    sandbox, ns = _sandbox(), context.current_namespace()
-    issuer = profile.issuer(_base())
     try:
-        with sandbox.store.transaction() as tx:
-            request = requests.parse_authorization_request(
-                tx,
-                ns,
-                profile,
-                params,
-                issuer=issuer,
-                now=sandbox.clock.now(ns, tx),
-                ids=sandbox.ids,
-            )
+        request = open_request(_sandbox(), profile, context.current_namespace(), params)
     except requests.RedirectError as error:
         return redirect(error.location)
     except ApiError as error:
@@ -63,21 +54,45 @@ def authorize(profile: AuthServerProfile, params: dict[str, str]) -> ConnexionRe
     return redirect(absolute_url(f"{profile.consent_path}/{request['id']}"))
 
 
+def open_request(
+    sandbox: Sandbox, profile: AuthServerProfile, ns: str, params: dict[str, str]
+) -> dict[str, Any]:
+    """Validate and store an authorisation request (the page and headless decisions use it)."""
+    with sandbox.store.transaction() as tx:
+        return requests.parse_authorization_request(
+            tx,
+            ns,
+            profile,
+            params,
+            issuer=profile.issuer(_base()),
+            now=sandbox.clock.now(ns, tx),
+            ids=sandbox.ids,
+        )
+
+
+def _authenticated_client(
+    tx: Tx, ns: str, profile: AuthServerProfile, fields: dict[str, str], path: str, now: datetime
+) -> dict[str, Any]:
+    """The client a token or PAR request authenticates as; its assertions may name either URL."""
+    base = _base()
+    return authenticate_client(
+        tx,
+        ns,
+        provider=profile.provider,
+        headers=context.current().extra["headers"],
+        form=fields,
+        audiences={profile.issuer(base), base + path, base + profile.token_path},
+        now=now,
+    )
+
+
 def token(profile: AuthServerProfile, form: dict[str, Any]) -> ConnexionResponse:
     sandbox, ns = _sandbox(), context.current_namespace()
     fields = {k: str(v) for k, v in form.items()}
     issuer = profile.issuer(_base())
     with sandbox.store.transaction() as tx:
         now = sandbox.clock.now(ns, tx)
-        client = authenticate_client(
-            tx,
-            ns,
-            provider=profile.provider,
-            headers=context.current().extra["headers"],
-            form=fields,
-            audiences=_audiences(profile, issuer, profile.token_path),
-            now=now,
-        )
+        client = _authenticated_client(tx, ns, profile, fields, profile.token_path, now)
         body = grants.exchange(
             tx,
             ns,
@@ -98,15 +113,7 @@ def pushed_authorization(profile: AuthServerProfile, form: dict[str, Any]) -> Co
     assert profile.par_path is not None
     with sandbox.store.transaction() as tx:
         now = sandbox.clock.now(ns, tx)
-        client = authenticate_client(
-            tx,
-            ns,
-            provider=profile.provider,
-            headers=context.current().extra["headers"],
-            form=fields,
-            audiences=_audiences(profile, issuer, profile.par_path),
-            now=now,
-        )
+        client = _authenticated_client(tx, ns, profile, fields, profile.par_path, now)
         params = {k: v for k, v in fields.items() if not k.startswith("client_")}
         params["client_id"] = client["client_id"]
         request_uri, lifetime = requests.push_request(
@@ -172,8 +179,3 @@ def token_info(token: str) -> dict[str, Any]:
     ctx.client_id = str(claims["client_id"])
     ctx.extra["token"] = claims
     return {**claims, "scope": str(claims.get("scope", "")).split()}
-
-
-def _audiences(profile: AuthServerProfile, issuer: str, path: str) -> set[str]:
-    base = _base()
-    return {issuer, base + path, base + profile.token_path}
