@@ -6,7 +6,9 @@ import json
 
 import jwt
 import pytest
+from starlette.testclient import TestClient
 
+from mockserver.app import create_app
 from tests.conftest import NamespacedClient
 from tests.identity.oauth_helpers import (
     CONSENTS,
@@ -353,3 +355,12 @@ def test_signed_request_object_is_verified_with_the_clients_keys(api: Namespaced
         "/ob/oauth2/authorize", params={**outer, "request": wrong_audience}, follow_redirects=False
     )
     assert response.status_code == 400
+
+
+def test_without_a_consent_adapter_a_named_consent_is_refused() -> None:
+    with TestClient(create_app()) as plain:  # the product as shipped: no OBIE consents yet
+        params = authorize_params("no-such-consent")
+        response = plain.get("/ob/oauth2/authorize", params=params, follow_redirects=False)
+        page = plain.get(response.headers["location"])
+        assert page.status_code == 400
+        assert "not known" in page.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mockserver.core.errors import ApiError
 from mockserver.core.store import Tx
 
 
@@ -60,10 +61,14 @@ class ScopeConsent:
         self._words = scope_words
 
     def describe(self, tx: Tx, ns: str, request: dict[str, Any]) -> ConsentSummary:
+        if request.get("consent_id") is not None:
+            # A request naming a consent needs the provider's adapter to know that consent.
+            raise ApiError(400, f"consent {request['consent_id']} is not known to this provider")
         asks = tuple(self._words.get(s, s) for s in request["scope"] if s != "openid")
         return ConsentSummary(title=self._title, asks=asks or ("Confirm who you are",))
 
     def decide(self, tx: Tx, ns: str, request: dict[str, Any], decision: Decision) -> Outcome:
+        self.describe(tx, ns, request)
         return Outcome()
 
 
