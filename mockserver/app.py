@@ -123,6 +123,8 @@ class SandboxApp:
         if error.status == 405:
             error.headers["Allow"] = ", ".join(sorted(self._allowed_methods(ctx.path)))
         body = error_body(error, ctx.provider, ctx.interaction_id)
+        if body is None:  # the provider answers this status with no body
+            return ConnexionResponse(status_code=error.status, body=b"", headers=error.headers)
         return ConnexionResponse(
             status_code=error.status, mimetype=JSON, body=_json(body), headers=error.headers
         )

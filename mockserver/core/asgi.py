@@ -25,9 +25,12 @@ def header_map(scope: Scope) -> dict[str, str]:
 
 def error_body(
     error: ApiError, provider: Provider | None, interaction_id: str | None
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The error's body in the provider's envelope; None where the provider sends none."""
     if error.body is not None:
         return error.body
+    if provider is not None and error.status in provider.bodiless_statuses:
+        return None
     envelope = provider.envelope if provider is not None else sandbox_envelope
     return envelope(error, interaction_id)
 
@@ -35,11 +38,15 @@ def error_body(
 async def send_json(
     send: Send, status: int, body: Any, headers: dict[str, str] | None = None
 ) -> None:
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    raw_headers = [
-        (b"content-type", JSON.encode()),
-        (b"content-length", str(len(payload)).encode()),
-    ]
+    if body is None:  # no body, as the provider does for this status
+        payload = b""
+        raw_headers = [(b"content-length", b"0")]
+    else:
+        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        raw_headers = [
+            (b"content-type", JSON.encode()),
+            (b"content-length", str(len(payload)).encode()),
+        ]
     for name, value in (headers or {}).items():
         if name.lower() not in ("content-type", "content-length"):
             raw_headers.append((name.lower().encode("latin-1"), str(value).encode("latin-1")))

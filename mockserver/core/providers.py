@@ -24,6 +24,8 @@ class Provider:
     envelope: Envelope
     # FAPI providers echo (or mint) x-fapi-interaction-id on every response.
     fapi_interaction_id: bool = False
+    # Error statuses the provider answers with no body at all (OBIE: 401, 404, 405, ...).
+    bodiless_statuses: frozenset[int] = frozenset()
     # The provider's authorisation server, where it has one.
     auth_server: AuthServerProfile | None = None
 

@@ -21,6 +21,9 @@ PROVIDERS: tuple[Provider, ...] = (
         ),
         envelope=ob_errors.envelope,
         fapi_interaction_id=True,
+        # The reference v3.1.11 specs declare these error responses without content, and the
+        # profile says a 401 comes "without any error response".
+        bodiless_statuses=frozenset({401, 404, 405, 406, 415, 429}),
         auth_server=OB_AUTH,
     ),
     Provider(

@@ -35,7 +35,7 @@ def test_status_effect_answers_in_the_provider_envelope(
     rule = add_rule(api, provider=provider, status=503, message="bank is down")
     response = api.get(url, headers=CLIENT)
     assert response.status_code == 503
-    assert assert_envelope(provider, response.json(), 503) == "bank is down"
+    assert assert_envelope(provider, response, 503) == "bank is down"
     entry = api.get("/__admin/requests").json()["entries"][0]
     assert entry["fault"] == rule["id"]
     assert entry["status"] == 503
@@ -191,7 +191,7 @@ def test_rate_limit_per_client_with_retry_after(
     limited = api.get(ITEMS, headers={"client_id": "a"})
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
-    assert_envelope("fena", limited.json(), 429)
+    assert_envelope("fena", limited, 429)
     # Another client has its own budget.
     assert api.get(ITEMS, headers={"client_id": "b"}).status_code == 400
     # The window follows the sandbox clock.
