@@ -48,7 +48,8 @@ def probe_mounts() -> tuple[ExtraMount, ...]:
 def build_app(**settings: Any) -> SandboxApp:
     base: dict[str, Any] = {"response_validation": True}
     app = create_app(Settings(**{**base, **settings}), probe_mounts())
-    app.sandbox.identity.consents.register("ob", ProbeConsentAdapter())
+    consents = app.sandbox.identity.consents
+    consents.register("ob", ProbeConsentAdapter(consents.for_provider("ob")))
     return app
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mockserver.core.errors import Envelope
 from mockserver.core.oauth.profile import AuthServerProfile
@@ -28,6 +30,8 @@ class Provider:
     bodiless_statuses: frozenset[int] = frozenset()
     # The provider's authorisation server, where it has one.
     auth_server: AuthServerProfile | None = None
+    # Builds its ConsentAdapter from the running Sandbox (what its consent page decides).
+    consent_adapter: Callable[[Any], Any] | None = None
 
     def owns(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")

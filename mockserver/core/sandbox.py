@@ -33,6 +33,8 @@ class Sandbox:
         for provider in providers:
             if provider.auth_server is not None:
                 self.identity.register(provider.auth_server)
+            if provider.consent_adapter is not None:
+                self.identity.consents.register(provider.key, provider.consent_adapter(self))
         # What GET /__admin/specs lists; filled in by the app factory as it mounts specs.
         self.spec_entries: list[dict[str, str]] = []
 

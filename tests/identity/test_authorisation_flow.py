@@ -357,10 +357,10 @@ def test_signed_request_object_is_verified_with_the_clients_keys(api: Namespaced
     assert response.status_code == 400
 
 
-def test_without_a_consent_adapter_a_named_consent_is_refused() -> None:
-    with TestClient(create_app()) as plain:  # the product as shipped: no OBIE consents yet
+def test_an_unknown_consent_is_refused_on_the_page() -> None:
+    with TestClient(create_app()) as plain:  # the product as shipped, without test adapters
         params = authorize_params("no-such-consent")
         response = plain.get("/ob/oauth2/authorize", params=params, follow_redirects=False)
         page = plain.get(response.headers["location"])
         assert page.status_code == 400
-        assert "not known" in page.text
+        assert "no account access consent no-such-consent" in page.text

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockserver.core import context
 from mockserver.core.errors import ApiError
-from mockserver.core.oauth.consents import ConsentSummary, Decision, Outcome
+from mockserver.core.oauth.consents import ConsentAdapter, ConsentSummary, Decision, Outcome
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
 
@@ -70,12 +70,21 @@ async def get_data() -> Any:
 
 
 class ProbeConsentAdapter:
+    """Decides probe consents; any other consent goes to the provider's own adapter."""
+
+    def __init__(self, provider_adapter: ConsentAdapter) -> None:
+        self._provider = provider_adapter
+
     def describe(self, tx: Tx, ns: str, request: dict[str, Any]) -> ConsentSummary:
+        if not self._is_probe(tx, ns, request):
+            return self._provider.describe(tx, ns, request)
         consent = self._awaiting(tx, ns, request)
         asks = tuple(WORDS.get(p, p) for p in consent["Permissions"])
         return ConsentSummary(title="Share your account information", asks=asks)
 
     def decide(self, tx: Tx, ns: str, request: dict[str, Any], decision: Decision) -> Outcome:
+        if not self._is_probe(tx, ns, request):
+            return self._provider.decide(tx, ns, request, decision)
         consent = self._awaiting(tx, ns, request)
         consent["Status"] = "Authorised" if decision.approved else "Rejected"
         consent["Accounts"] = list(decision.accounts) if decision.approved else []
@@ -85,6 +94,10 @@ class ProbeConsentAdapter:
         return Outcome(
             consent_id=consent["ConsentId"], id_token_claims=intent, access_token_claims=intent
         )
+
+    @staticmethod
+    def _is_probe(tx: Tx, ns: str, request: dict[str, Any]) -> bool:
+        return tx.get(ns, KIND, str(request.get("consent_id"))) is not None
 
     @staticmethod
     def _awaiting(tx: Tx, ns: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.oauth import endpoints
+from mockserver.providers.ob import aisp_consents
 from mockserver.providers.ob.auth import OB_AUTH
 
 
@@ -28,3 +29,18 @@ async def token(body: dict[str, Any]) -> ConnexionResponse:
 
 async def pushed_authorization(body: dict[str, Any]) -> ConnexionResponse:
     return endpoints.pushed_authorization(OB_AUTH, body)
+
+
+# -- account access consents (TPP token) -------------------------------------------------------
+
+
+async def create_account_access_consent(body: dict[str, Any]) -> ConnexionResponse:
+    return aisp_consents.create_reply(body)
+
+
+async def get_account_access_consent(ConsentId: str) -> ConnexionResponse:
+    return aisp_consents.get_reply(ConsentId)
+
+
+async def delete_account_access_consent(ConsentId: str) -> ConnexionResponse:
+    return aisp_consents.delete_reply(ConsentId)
