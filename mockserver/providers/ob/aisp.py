@@ -15,11 +15,11 @@ from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core import context
 from mockserver.core.errors import ApiError
-from mockserver.core.paging import paginate
+from mockserver.core.paging import page_url, paginate
 from mockserver.core.responses import json_reply
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
-from mockserver.providers.ob import access
+from mockserver.providers.ob import access, resources
 
 PAGE_SIZE = 100
 
@@ -117,3 +117,219 @@ def transaction_meta(items: list[dict[str, Any]]) -> dict[str, Any]:
         "FirstAvailableDateTime": items[0]["BookingDateTime"],
         "LastAvailableDateTime": items[-1]["BookingDateTime"],
     }
+
+
+# -- what each endpoint lists -----------------------------------------------------------------
+
+ACCOUNTS = ("ReadAccountsBasic", "ReadAccountsDetail")
+TRANSACTIONS = ("ReadTransactionsBasic", "ReadTransactionsDetail")
+
+
+def accounts(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadAccountsDetail" in granted
+        psu = view.psu()
+        return [resources.account(a, psu, detail=detail) for a in view.accounts(account_id)]
+
+    return listing("Account", build, *ACCOUNTS, page=page)
+
+
+def balances(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        return [b for a in view.accounts(account_id) for b in resources.balances(a, at=view.now)]
+
+    return listing("Balance", build, "ReadBalances", page=page)
+
+
+def transactions(account_id: str | None, query: dict[str, Any]) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadTransactionsDetail" in granted
+        return [
+            resources.transaction(t, a, detail=detail)
+            for a in view.accounts(account_id)
+            for t in view.transactions(a, granted, query)
+        ]
+
+    return listing(
+        "Transaction",
+        build,
+        *TRANSACTIONS,
+        page=query.get("page"),
+        query=query,
+        meta=transaction_meta,
+    )
+
+
+def _mandates(view: View, account: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [m for m in view.children("psu.mandate", account) if m["kind"] == kind]
+
+
+def direct_debits(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        return [
+            resources.direct_debit(m)
+            for a in view.accounts(account_id)
+            for m in _mandates(view, a, "direct_debit")
+        ]
+
+    return listing("DirectDebit", build, "ReadDirectDebits", page=page)
+
+
+def standing_orders(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadStandingOrdersDetail" in granted
+        return [
+            resources.standing_order(m, detail=detail)
+            for a in view.accounts(account_id)
+            for m in _mandates(view, a, "standing_order")
+        ]
+
+    return listing(
+        "StandingOrder", build, "ReadStandingOrdersBasic", "ReadStandingOrdersDetail", page=page
+    )
+
+
+def scheduled_payments(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadScheduledPaymentsDetail" in granted
+        return [
+            resources.scheduled_payment(p, detail=detail)
+            for a in view.accounts(account_id)
+            for p in view.children("psu.scheduled_payment", a)
+        ]
+
+    permissions = ("ReadScheduledPaymentsBasic", "ReadScheduledPaymentsDetail")
+    return listing("ScheduledPayment", build, *permissions, page=page)
+
+
+def beneficiaries(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadBeneficiariesDetail" in granted
+        return [
+            b
+            for a in view.accounts(account_id)
+            for b in resources.beneficiaries(a, view.children("psu.transaction", a), detail=detail)
+        ]
+
+    permissions = ("ReadBeneficiariesBasic", "ReadBeneficiariesDetail")
+    return listing("Beneficiary", build, *permissions, page=page)
+
+
+def offers(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        return [o for a in view.accounts(account_id) for o in resources.offers(a)]
+
+    return listing("Offer", build, "ReadOffers", page=page)
+
+
+def products(account_id: str | None, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        return [resources.product(a) for a in view.accounts(account_id)]
+
+    return listing("Product", build, "ReadProducts", page=page)
+
+
+def parties(account_id: str, page: int | None) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        view.accounts(account_id)  # the account must be one of the consent's
+        return [resources.party(view.psu())]
+
+    return listing("Party", build, "ReadParty", page=page)
+
+
+def party(account_id: str | None) -> ConnexionResponse:
+    """OBReadParty2: one party, the account's holder or (no account) the PSU."""
+    permission = "ReadParty" if account_id else "ReadPartyPSU"
+    sandbox, ns = _sandbox(), context.current_namespace()
+    with sandbox.store.read() as tx:
+        now = sandbox.clock.now(ns, tx)
+        record = access.authorised_consent(tx, ns, now)
+        access.require(record, permission)
+        view = View(tx, ns, record, now)
+        if account_id:
+            view.accounts(account_id)
+        found = resources.party(view.psu())
+    body = {"Data": {"Party": found}, "Links": {"Self": page_url(1, {})}, "Meta": {"TotalPages": 1}}
+    return json_reply(body)
+
+
+STATEMENTS = ("ReadStatementsBasic", "ReadStatementsDetail")
+
+
+def _statements(view: View, account: dict[str, Any], detail: bool) -> list[dict[str, Any]]:
+    rows = view.children("psu.transaction", account)
+    return resources.statements(account, rows, detail=detail, at=view.now)
+
+
+def statements(
+    account_id: str | None, statement_id: str | None, query: dict[str, Any]
+) -> ConnexionResponse:
+    start = _wall(query.get("fromStatementDateTime"))
+    end = _wall(query.get("toStatementDateTime"))
+
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadStatementsDetail" in granted
+        found = []
+        for a in view.accounts(account_id):
+            for s in _statements(view, a, detail):
+                begins, ends = _wall(s["StartDateTime"]), _wall(s["EndDateTime"])
+                assert begins is not None and ends is not None
+                if (start and ends < start) or (end and begins > end):
+                    continue
+                found.append(s)
+        if statement_id is not None:
+            found = [s for s in found if s["StatementId"] == statement_id]
+            if not found:
+                raise ApiError(
+                    400,
+                    f"no statement {statement_id}",
+                    code="UK.OBIE.Resource.NotFound",
+                    path="StatementId",
+                )
+        return found
+
+    return listing("Statement", build, *STATEMENTS, page=query.get("page"), query=query)
+
+
+def _one_statement(view: View, account: dict[str, Any], statement_id: str) -> dict[str, Any]:
+    for s in _statements(view, account, detail=True):
+        if s["StatementId"] == statement_id:
+            return s
+    raise ApiError(
+        400, f"no statement {statement_id}", code="UK.OBIE.Resource.NotFound", path="StatementId"
+    )
+
+
+def statement_transactions(
+    account_id: str, statement_id: str, query: dict[str, Any]
+) -> ConnexionResponse:
+    def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
+        detail = "ReadTransactionsDetail" in granted
+        (account,) = view.accounts(account_id)
+        statement = _one_statement(view, account, statement_id)
+        visible = {t["id"] for t in view.transactions(account, granted, query)}
+        rows = [t for t in view.children("psu.transaction", account) if t["id"] in visible]
+        in_period = resources.statement_transactions(statement, account, rows)
+        return [resources.transaction(t, account, detail=detail) for t in in_period]
+
+    return listing(
+        "Transaction",
+        build,
+        *TRANSACTIONS,
+        page=query.get("page"),
+        query=query,
+        meta=transaction_meta,
+    )
+
+
+def statement_file(account_id: str, statement_id: str) -> ConnexionResponse:
+    sandbox, ns = _sandbox(), context.current_namespace()
+    with sandbox.store.read() as tx:
+        now = sandbox.clock.now(ns, tx)
+        record = access.authorised_consent(tx, ns, now)
+        access.require(record, "ReadStatementsDetail")
+        view = View(tx, ns, record, now)
+        (account,) = view.accounts(account_id)
+        statement = _one_statement(view, account, statement_id)
+        pdf = resources.statement_pdf(statement, account, view.children("psu.transaction", account))
+    return ConnexionResponse(status_code=200, mimetype="application/pdf", body=pdf)

@@ -7,7 +7,7 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.oauth import endpoints
-from mockserver.providers.ob import aisp_consents
+from mockserver.providers.ob import aisp, aisp_consents
 from mockserver.providers.ob.auth import OB_AUTH
 
 
@@ -44,3 +44,116 @@ async def get_account_access_consent(ConsentId: str) -> ConnexionResponse:
 
 async def delete_account_access_consent(ConsentId: str) -> ConnexionResponse:
     return aisp_consents.delete_reply(ConsentId)
+
+
+# -- account information (PSU token) -----------------------------------------------------------
+
+
+async def get_accounts(page: int | None = None) -> ConnexionResponse:
+    return aisp.accounts(None, page)
+
+
+async def get_account(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.accounts(AccountId, page)
+
+
+async def get_balances(page: int | None = None) -> ConnexionResponse:
+    return aisp.balances(None, page)
+
+
+async def get_account_balances(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.balances(AccountId, page)
+
+
+async def get_transactions(**query: Any) -> ConnexionResponse:
+    return aisp.transactions(None, query)
+
+
+async def get_account_transactions(AccountId: str, **query: Any) -> ConnexionResponse:
+    return aisp.transactions(AccountId, query)
+
+
+async def get_beneficiaries(page: int | None = None) -> ConnexionResponse:
+    return aisp.beneficiaries(None, page)
+
+
+async def get_account_beneficiaries(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.beneficiaries(AccountId, page)
+
+
+async def get_direct_debits(page: int | None = None) -> ConnexionResponse:
+    return aisp.direct_debits(None, page)
+
+
+async def get_account_direct_debits(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.direct_debits(AccountId, page)
+
+
+async def get_standing_orders(page: int | None = None) -> ConnexionResponse:
+    return aisp.standing_orders(None, page)
+
+
+async def get_account_standing_orders(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.standing_orders(AccountId, page)
+
+
+async def get_scheduled_payments(page: int | None = None) -> ConnexionResponse:
+    return aisp.scheduled_payments(None, page)
+
+
+async def get_account_scheduled_payments(
+    AccountId: str, page: int | None = None
+) -> ConnexionResponse:
+    return aisp.scheduled_payments(AccountId, page)
+
+
+async def get_offers(page: int | None = None) -> ConnexionResponse:
+    return aisp.offers(None, page)
+
+
+async def get_account_offers(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.offers(AccountId, page)
+
+
+async def get_products(page: int | None = None) -> ConnexionResponse:
+    return aisp.products(None, page)
+
+
+async def get_account_product(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.products(AccountId, page)
+
+
+async def get_party() -> ConnexionResponse:
+    return aisp.party(None)
+
+
+async def get_account_party(AccountId: str) -> ConnexionResponse:
+    return aisp.party(AccountId)
+
+
+async def get_account_parties(AccountId: str, page: int | None = None) -> ConnexionResponse:
+    return aisp.parties(AccountId, page)
+
+
+async def get_statements(**query: Any) -> ConnexionResponse:
+    return aisp.statements(None, None, query)
+
+
+async def get_account_statements(AccountId: str, **query: Any) -> ConnexionResponse:
+    return aisp.statements(AccountId, None, query)
+
+
+async def get_account_statement(
+    AccountId: str, StatementId: str, page: int | None = None
+) -> ConnexionResponse:
+    return aisp.statements(AccountId, StatementId, {"page": page})
+
+
+async def get_account_statement_file(AccountId: str, StatementId: str) -> ConnexionResponse:
+    return aisp.statement_file(AccountId, StatementId)
+
+
+async def get_account_statement_transactions(
+    AccountId: str, StatementId: str, page: int | None = None, **query: Any
+) -> ConnexionResponse:
+    return aisp.statement_transactions(AccountId, StatementId, {**query, "page": page})
