@@ -140,16 +140,15 @@ class ContextMiddleware:
     @staticmethod
     def _namespace_of(scope: Scope, headers: dict[str, str]) -> str | None:
         """The namespace the caller named (header, else query), or None."""
-        if context.NAMESPACE_HEADER in headers:
-            return headers[context.NAMESPACE_HEADER].strip()
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         values = [v for k, v in pairs if k == context.NAMESPACE_QUERY]
-        if not values:
-            return None
-        # Ours, not the provider's: strict validation would refuse an unknown parameter.
-        kept = [(k, v) for k, v in pairs if k != context.NAMESPACE_QUERY]
-        scope["query_string"] = urlencode(kept).encode("latin-1")
-        return str(values[0])
+        if values:
+            # Ours, not the provider's: strict validation would refuse an unknown parameter.
+            kept = [(k, v) for k, v in pairs if k != context.NAMESPACE_QUERY]
+            scope["query_string"] = urlencode(kept).encode("latin-1")
+        if context.NAMESPACE_HEADER in headers:
+            return headers[context.NAMESPACE_HEADER].strip()
+        return str(values[0]) if values else None
 
     def _check_admin_token(self, ctx: context.RequestContext, headers: dict[str, str]) -> None:
         expected = self.sandbox.settings.admin_token

@@ -65,12 +65,21 @@ async def get_account_balances(AccountId: str, page: int | None = None) -> Conne
     return aisp.balances(AccountId, page)
 
 
-async def get_transactions(**query: Any) -> ConnexionResponse:
-    return aisp.transactions(None, query)
+async def get_transactions(
+    fromBookingDateTime: Any = None, toBookingDateTime: Any = None, page: int | None = None
+) -> ConnexionResponse:
+    query = {"fromBookingDateTime": fromBookingDateTime, "toBookingDateTime": toBookingDateTime}
+    return aisp.transactions(None, {**query, "page": page})
 
 
-async def get_account_transactions(AccountId: str, **query: Any) -> ConnexionResponse:
-    return aisp.transactions(AccountId, query)
+async def get_account_transactions(
+    AccountId: str,
+    fromBookingDateTime: Any = None,
+    toBookingDateTime: Any = None,
+    page: int | None = None,
+) -> ConnexionResponse:
+    query = {"fromBookingDateTime": fromBookingDateTime, "toBookingDateTime": toBookingDateTime}
+    return aisp.transactions(AccountId, {**query, "page": page})
 
 
 async def get_beneficiaries(page: int | None = None) -> ConnexionResponse:
@@ -135,12 +144,27 @@ async def get_account_parties(AccountId: str, page: int | None = None) -> Connex
     return aisp.parties(AccountId, page)
 
 
-async def get_statements(**query: Any) -> ConnexionResponse:
-    return aisp.statements(None, None, query)
+async def get_statements(
+    fromStatementDateTime: Any = None, toStatementDateTime: Any = None, page: int | None = None
+) -> ConnexionResponse:
+    query = {
+        "fromStatementDateTime": fromStatementDateTime,
+        "toStatementDateTime": toStatementDateTime,
+    }
+    return aisp.statements(None, None, {**query, "page": page})
 
 
-async def get_account_statements(AccountId: str, **query: Any) -> ConnexionResponse:
-    return aisp.statements(AccountId, None, query)
+async def get_account_statements(
+    AccountId: str,
+    fromStatementDateTime: Any = None,
+    toStatementDateTime: Any = None,
+    page: int | None = None,
+) -> ConnexionResponse:
+    query = {
+        "fromStatementDateTime": fromStatementDateTime,
+        "toStatementDateTime": toStatementDateTime,
+    }
+    return aisp.statements(AccountId, None, {**query, "page": page})
 
 
 async def get_account_statement(
@@ -154,6 +178,11 @@ async def get_account_statement_file(AccountId: str, StatementId: str) -> Connex
 
 
 async def get_account_statement_transactions(
-    AccountId: str, StatementId: str, page: int | None = None, **query: Any
+    AccountId: str,
+    StatementId: str,
+    fromBookingDateTime: Any = None,
+    toBookingDateTime: Any = None,
+    page: int | None = None,
 ) -> ConnexionResponse:
+    query = {"fromBookingDateTime": fromBookingDateTime, "toBookingDateTime": toBookingDateTime}
     return aisp.statement_transactions(AccountId, StatementId, {**query, "page": page})
