@@ -10,15 +10,9 @@ from mockserver.admin import clients, consents, state, webhooks
 from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
-from mockserver.core.sandbox import Sandbox
+from mockserver.core.sandbox import current_sandbox
 
 Reply = tuple[Any, int]
-
-
-def _sandbox() -> Sandbox:
-    sandbox = context.current().extra["sandbox"]
-    assert isinstance(sandbox, Sandbox)
-    return sandbox
 
 
 def _ns() -> str:
@@ -34,22 +28,22 @@ def _explicit_namespace(namespace: str | None) -> str | None:
 
 
 async def health() -> Reply:
-    keys = [p.key for p in _sandbox().providers]
+    keys = [p.key for p in current_sandbox().providers]
     return {"status": "ok", "version": __version__, "providers": keys, "pid": os.getpid()}, 200
 
 
 async def list_specs() -> Reply:
-    return _sandbox().spec_entries, 200
+    return current_sandbox().spec_entries, 200
 
 
 async def reset(namespace: str | None = None) -> Reply:
     target = _explicit_namespace(namespace)
-    _sandbox().reset(target)
+    current_sandbox().reset(target)
     return {"reset": target or "*"}, 200
 
 
 async def export_state(namespace: str | None = None, secrets: str = "redact") -> Reply:
-    sandbox = _sandbox()
+    sandbox = current_sandbox()
     target = _explicit_namespace(namespace)
     names = [target] if target else sandbox.store.namespace_names()
     if target:
@@ -58,12 +52,12 @@ async def export_state(namespace: str | None = None, secrets: str = "redact") ->
 
 
 async def import_state(body: dict[str, Any], namespace: str | None = None) -> Reply:
-    imported = state.import_state(_sandbox(), body, _explicit_namespace(namespace))
+    imported = state.import_state(current_sandbox(), body, _explicit_namespace(namespace))
     return {"imported": imported}, 200
 
 
 async def get_clock() -> Reply:
-    return _sandbox().clock.state(_ns()).as_json(), 200
+    return current_sandbox().clock.state(_ns()).as_json(), 200
 
 
 async def set_clock(body: dict[str, Any]) -> Reply:
@@ -71,37 +65,37 @@ async def set_clock(body: dict[str, Any]) -> Reply:
         now = parse_instant(body["now"]) if "now" in body else None
     except ValueError as exc:
         raise ApiError(400, str(exc), path="now") from exc
-    return _sandbox().clock.set(_ns(), now, body.get("frozen")).as_json(), 200
+    return current_sandbox().clock.set(_ns(), now, body.get("frozen")).as_json(), 200
 
 
 async def advance_clock(body: dict[str, Any]) -> Reply:
-    return _sandbox().clock.advance(_ns(), float(body["seconds"])).as_json(), 200
+    return current_sandbox().clock.advance(_ns(), float(body["seconds"])).as_json(), 200
 
 
 async def list_faults() -> Reply:
-    return _sandbox().faults.list(_ns()), 200
+    return current_sandbox().faults.list(_ns()), 200
 
 
 async def add_fault(body: dict[str, Any]) -> Reply:
-    return _sandbox().faults.add(_ns(), body), 201
+    return current_sandbox().faults.add(_ns(), body), 201
 
 
 async def clear_faults() -> Reply:
-    return {"removed": _sandbox().faults.clear(_ns())}, 200
+    return {"removed": current_sandbox().faults.clear(_ns())}, 200
 
 
 async def remove_fault(faultId: str) -> Reply:
-    if not _sandbox().faults.remove(_ns(), faultId):
+    if not current_sandbox().faults.remove(_ns(), faultId):
         raise ApiError(404, f"no fault rule {faultId!r} in this namespace", path="faultId")
     return None, 204
 
 
 async def get_rate_limit() -> Reply:
-    return _sandbox().rate_limiter.config(_ns()), 200
+    return current_sandbox().rate_limiter.config(_ns()), 200
 
 
 async def set_rate_limit(body: dict[str, Any]) -> Reply:
-    return _sandbox().rate_limiter.configure(_ns(), body), 200
+    return current_sandbox().rate_limiter.configure(_ns(), body), 200
 
 
 async def list_requests(
@@ -112,7 +106,7 @@ async def list_requests(
     limit: int = 100,
     before: int | None = None,
 ) -> Reply:
-    journal = _sandbox().journal
+    journal = current_sandbox().journal
     entries = journal.list(
         _ns(),
         provider=provider,
@@ -126,38 +120,42 @@ async def list_requests(
 
 
 async def clear_requests() -> Reply:
-    return {"removed": _sandbox().journal.clear(_ns())}, 200
+    return {"removed": current_sandbox().journal.clear(_ns())}, 200
 
 
 async def list_clients(provider: str | None = None) -> Reply:
-    return clients.list_clients(_sandbox(), _ns(), provider), 200
+    return clients.list_clients(current_sandbox(), _ns(), provider), 200
 
 
 async def register_client(body: dict[str, Any]) -> Reply:
-    return clients.register_client(_sandbox(), _ns(), body), 201
+    return clients.register_client(current_sandbox(), _ns(), body), 201
 
 
 async def list_webhook_deliveries(
     provider: str | None = None, event: str | None = None, status: str | None = None
 ) -> Reply:
-    return _sandbox().webhooks.list(_ns(), provider, event, status), 200
+    return current_sandbox().webhooks.list(_ns(), provider, event, status), 200
 
 
 async def fire_webhook(body: dict[str, Any]) -> Reply:
-    return webhooks.fire(_sandbox(), _ns(), body), 202
+    return webhooks.fire(current_sandbox(), _ns(), body), 202
 
 
 async def authorize_headless(body: dict[str, Any]) -> Reply:
-    return consents.authorize_url(_sandbox(), _ns(), body), 200
+    return consents.authorize_url(current_sandbox(), _ns(), body), 200
 
 
 async def authorise_consent(
     provider: str, consentId: str, body: dict[str, Any] | None = None
 ) -> Reply:
-    return consents.decide_consent(_sandbox(), _ns(), provider, consentId, True, body or {}), 200
+    return consents.decide_consent(
+        current_sandbox(), _ns(), provider, consentId, True, body or {}
+    ), 200
 
 
 async def reject_consent(
     provider: str, consentId: str, body: dict[str, Any] | None = None
 ) -> Reply:
-    return consents.decide_consent(_sandbox(), _ns(), provider, consentId, False, body or {}), 200
+    return consents.decide_consent(
+        current_sandbox(), _ns(), provider, consentId, False, body or {}
+    ), 200

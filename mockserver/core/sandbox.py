@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from mockserver.core import context
 from mockserver.core.clock import Clock
 from mockserver.core.faults import Faults
 from mockserver.core.ids import Ids
@@ -55,3 +56,10 @@ class Sandbox:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def current_sandbox() -> Sandbox:
+    """The sandbox serving the current request (handlers and models reach services this way)."""
+    sandbox = context.current().extra["sandbox"]
+    assert isinstance(sandbox, Sandbox)
+    return sandbox

@@ -7,17 +7,11 @@ from typing import Any
 from mockserver.core import context
 from mockserver.core.errors import ApiError
 from mockserver.core.oauth.consents import ConsentAdapter, ConsentSummary, Decision, Outcome
-from mockserver.core.sandbox import Sandbox
+from mockserver.core.sandbox import current_sandbox
 from mockserver.core.store import Tx
 
 KIND = "probe.consent"
 WORDS = {"ReadAccountsBasic": "Your account names and numbers", "ReadBalances": "Your balances"}
-
-
-def _sandbox() -> Sandbox:
-    sandbox = context.current().extra["sandbox"]
-    assert isinstance(sandbox, Sandbox)
-    return sandbox
 
 
 def _token() -> dict[str, Any]:
@@ -25,7 +19,7 @@ def _token() -> dict[str, Any]:
 
 
 async def create_consent(body: dict[str, Any]) -> Any:
-    sandbox, ns, token = _sandbox(), context.current_namespace(), _token()
+    sandbox, ns, token = current_sandbox(), context.current_namespace(), _token()
     with sandbox.store.transaction() as tx:
         consent = {
             "ConsentId": sandbox.ids.uuid(tx, ns, KIND),
@@ -40,7 +34,7 @@ async def create_consent(body: dict[str, Any]) -> Any:
 
 
 async def get_consent(consentId: str) -> Any:
-    with _sandbox().store.read() as tx:
+    with current_sandbox().store.read() as tx:
         consent = tx.get(context.current_namespace(), KIND, consentId, tenant=_token()["client_id"])
     if consent is None:
         raise ApiError(404, "no such consent")
@@ -48,7 +42,7 @@ async def get_consent(consentId: str) -> Any:
 
 
 async def delete_consent(consentId: str) -> Any:
-    sandbox, ns = _sandbox(), context.current_namespace()
+    sandbox, ns = current_sandbox(), context.current_namespace()
     with sandbox.store.transaction() as tx:
         consent = tx.get(ns, KIND, consentId, tenant=_token()["client_id"])
         if consent is None:
@@ -60,7 +54,7 @@ async def delete_consent(consentId: str) -> Any:
 
 
 async def get_data() -> Any:
-    sandbox, ns, token = _sandbox(), context.current_namespace(), _token()
+    sandbox, ns, token = current_sandbox(), context.current_namespace(), _token()
     with sandbox.store.read() as tx:
         consent = tx.get(ns, KIND, str(token.get("openbanking_intent_id")))
     if consent is None or consent["Status"] != "Authorised":

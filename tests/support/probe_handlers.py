@@ -8,15 +8,9 @@ from mockserver.core import context
 from mockserver.core.clock import isoformat
 from mockserver.core.errors import ApiError
 from mockserver.core.responses import json_reply
-from mockserver.core.sandbox import Sandbox
+from mockserver.core.sandbox import current_sandbox
 
 KIND = "probe.item"
-
-
-def _sandbox() -> Sandbox:
-    sandbox = context.current().extra["sandbox"]
-    assert isinstance(sandbox, Sandbox)
-    return sandbox
 
 
 def _tenant() -> str:
@@ -24,12 +18,12 @@ def _tenant() -> str:
 
 
 async def list_items() -> Any:
-    with _sandbox().store.read() as tx:
+    with current_sandbox().store.read() as tx:
         return tx.list(context.current_namespace(), KIND, tenant=_tenant()), 200
 
 
 async def create_item(body: dict[str, Any]) -> Any:
-    sandbox, ns = _sandbox(), context.current_namespace()
+    sandbox, ns = current_sandbox(), context.current_namespace()
     with sandbox.store.transaction() as tx:
         item = {
             "id": sandbox.ids.uuid(tx, ns, KIND),
@@ -42,7 +36,7 @@ async def create_item(body: dict[str, Any]) -> Any:
 
 
 async def get_item(itemId: str) -> Any:
-    with _sandbox().store.read() as tx:
+    with current_sandbox().store.read() as tx:
         item = tx.get(context.current_namespace(), KIND, itemId, tenant=_tenant())
     if item is None:
         raise ApiError(404, f"no item {itemId}", path="itemId")
@@ -50,7 +44,7 @@ async def get_item(itemId: str) -> Any:
 
 
 async def delete_item(itemId: str) -> Any:
-    with _sandbox().store.transaction() as tx:
+    with current_sandbox().store.transaction() as tx:
         if not tx.delete(context.current_namespace(), KIND, itemId, tenant=_tenant()):
             raise ApiError(404, f"no item {itemId}", path="itemId")
     return None, 204

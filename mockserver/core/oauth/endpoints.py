@@ -17,18 +17,12 @@ from mockserver.core.errors import ApiError
 from mockserver.core.oauth import grants, page, requests
 from mockserver.core.oauth.profile import AuthServerProfile
 from mockserver.core.responses import json_reply
-from mockserver.core.sandbox import Sandbox
+from mockserver.core.sandbox import Sandbox, current_sandbox
 from mockserver.core.store import Tx
 from mockserver.core.tokens import TokenRejected
 from mockserver.core.urls import absolute_url
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def _sandbox() -> Sandbox:
-    sandbox = context.current().extra["sandbox"]
-    assert isinstance(sandbox, Sandbox)
-    return sandbox
 
 
 def _base() -> str:
@@ -42,7 +36,7 @@ def redirect(location: str) -> ConnexionResponse:
 def authorize(profile: AuthServerProfile, params: dict[str, str]) -> ConnexionResponse:
     """Validate the request, then send the browser to the consent page (or back with an error)."""
     try:
-        request = open_request(_sandbox(), profile, context.current_namespace(), params)
+        request = open_request(current_sandbox(), profile, context.current_namespace(), params)
     except requests.RedirectError as error:
         return redirect(error.location)
     except ApiError as error:
@@ -87,7 +81,7 @@ def _authenticated_client(
 
 
 def token(profile: AuthServerProfile, form: dict[str, Any]) -> ConnexionResponse:
-    sandbox, ns = _sandbox(), context.current_namespace()
+    sandbox, ns = current_sandbox(), context.current_namespace()
     fields = {k: str(v) for k, v in form.items()}
     issuer = profile.issuer(_base())
     with sandbox.store.transaction() as tx:
@@ -107,7 +101,7 @@ def token(profile: AuthServerProfile, form: dict[str, Any]) -> ConnexionResponse
 
 
 def pushed_authorization(profile: AuthServerProfile, form: dict[str, Any]) -> ConnexionResponse:
-    sandbox, ns = _sandbox(), context.current_namespace()
+    sandbox, ns = current_sandbox(), context.current_namespace()
     fields = {k: str(v) for k, v in form.items()}
     issuer = profile.issuer(_base())
     assert profile.par_path is not None
@@ -124,7 +118,7 @@ def pushed_authorization(profile: AuthServerProfile, form: dict[str, Any]) -> Co
 
 
 def jwks() -> ConnexionResponse:
-    return json_reply(_sandbox().identity.keys.jwks(), media_type="application/json")
+    return json_reply(current_sandbox().identity.keys.jwks(), media_type="application/json")
 
 
 def discovery(profile: AuthServerProfile) -> ConnexionResponse:
@@ -164,7 +158,7 @@ def token_info(token: str) -> dict[str, Any]:
     operation's scopes against ``scope`` (a missing scope is its 403).
     """
     ctx = context.current()
-    sandbox, ns = _sandbox(), ctx.namespace
+    sandbox, ns = current_sandbox(), ctx.namespace
     assert ctx.provider is not None
     profile = sandbox.identity.profile(ctx.provider.key)
     issuer = profile.issuer(_base())

@@ -7,7 +7,8 @@ PSU chose, and the transaction window of the consent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from mockserver.core import context
 from mockserver.core.errors import ApiError
 from mockserver.core.paging import page_url, paginate
 from mockserver.core.responses import json_reply
-from mockserver.core.sandbox import Sandbox
+from mockserver.core.sandbox import current_sandbox
 from mockserver.core.store import Tx
 from mockserver.providers.ob import access, resources
 
@@ -80,10 +81,15 @@ def _wall(value: Any) -> datetime | None:
     return moment.replace(tzinfo=None)
 
 
-def _sandbox() -> Sandbox:
-    sandbox = context.current().extra["sandbox"]
-    assert isinstance(sandbox, Sandbox)
-    return sandbox
+@contextmanager
+def consented_view(*permissions: str) -> Iterator[tuple[View, set[str]]]:
+    """The token's consent, checked for one of ``permissions``, inside a read transaction."""
+    sandbox, ns = current_sandbox(), context.current_namespace()
+    with sandbox.store.read() as tx:
+        now = sandbox.clock.now(ns, tx)
+        record = access.authorised_consent(tx, ns, now)
+        granted = access.require(record, *permissions) if permissions else set()
+        yield View(tx, ns, record, now), granted
 
 
 def listing(
@@ -95,12 +101,8 @@ def listing(
     meta: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
 ) -> ConnexionResponse:
     """``{"Data": {key: [...]}, "Links", "Meta"}`` for what ``build`` returns, one page of it."""
-    sandbox, ns = _sandbox(), context.current_namespace()
-    with sandbox.store.read() as tx:
-        now = sandbox.clock.now(ns, tx)
-        record = access.authorised_consent(tx, ns, now)
-        granted = access.require(record, *permissions) if permissions else set()
-        items = build(View(tx, ns, record, now), granted)
+    with consented_view(*permissions) as (view, granted):
+        items = build(view, granted)
     shown = paginate(items, page, PAGE_SIZE, query or {})
     body = {
         "Data": {key: shown.items},
@@ -240,12 +242,7 @@ def parties(account_id: str, page: int | None) -> ConnexionResponse:
 def party(account_id: str | None) -> ConnexionResponse:
     """OBReadParty2: one party, the account's holder or (no account) the PSU."""
     permission = "ReadParty" if account_id else "ReadPartyPSU"
-    sandbox, ns = _sandbox(), context.current_namespace()
-    with sandbox.store.read() as tx:
-        now = sandbox.clock.now(ns, tx)
-        record = access.authorised_consent(tx, ns, now)
-        access.require(record, permission)
-        view = View(tx, ns, record, now)
+    with consented_view(permission) as (view, _):
         if account_id:
             view.accounts(account_id)
         found = resources.party(view.psu())
@@ -323,12 +320,7 @@ def statement_transactions(
 
 
 def statement_file(account_id: str, statement_id: str) -> ConnexionResponse:
-    sandbox, ns = _sandbox(), context.current_namespace()
-    with sandbox.store.read() as tx:
-        now = sandbox.clock.now(ns, tx)
-        record = access.authorised_consent(tx, ns, now)
-        access.require(record, "ReadStatementsDetail")
-        view = View(tx, ns, record, now)
+    with consented_view("ReadStatementsDetail") as (view, _):
         (account,) = view.accounts(account_id)
         statement = _one_statement(view, account, statement_id)
         pdf = resources.statement_pdf(statement, account, view.children("psu.transaction", account))
