@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from mockserver.core.oauth.consents import ConsentSummary
+import pytest
+
+from mockserver.core.errors import ApiError
+from mockserver.core.oauth.consents import ConsentSummary, ScopeConsent
 from mockserver.core.oauth.page import render
+from mockserver.core.store import Store
 from mockserver.providers.ob.auth import OB_AUTH
 
 
@@ -50,3 +54,15 @@ def test_text_is_escaped() -> None:
     summary = ConsentSummary(title="<script>alert(1)</script>", asks=())
     html = render(OB_AUTH, step="login", summary=summary, client_name="<b>x</b>")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_scope_consent_describes_scopes_and_refuses_a_named_consent() -> None:
+    adapter = ScopeConsent("Connect your bank", {"accounts:read": "Read your accounts"})
+    store = Store("sqlite://")
+    with store.transaction() as tx:
+        summary = adapter.describe(tx, "ns", {"scope": ["openid", "accounts:read", "other"]})
+        assert summary.title == "Connect your bank"
+        assert summary.asks == ("Read your accounts", "other")
+        with pytest.raises(ApiError) as refused:
+            adapter.describe(tx, "ns", {"scope": [], "consent_id": "c-1"})
+    assert refused.value.status == 400
