@@ -152,13 +152,15 @@ def transactions(account_id: str | None, query: dict[str, Any]) -> ConnexionResp
             for t in view.transactions(a, granted, query)
         ]
 
+    return _transaction_listing(build, query)
+
+
+def _transaction_listing(
+    build: Callable[[View, set[str]], list[dict[str, Any]]], query: dict[str, Any]
+) -> ConnexionResponse:
+    page = query.get("page")
     return listing(
-        "Transaction",
-        build,
-        *TRANSACTIONS,
-        page=query.get("page"),
-        query=query,
-        meta=transaction_meta,
+        "Transaction", build, *TRANSACTIONS, page=page, query=query, meta=transaction_meta
     )
 
 
@@ -309,14 +311,7 @@ def statement_transactions(
         in_period = resources.statement_transactions(statement, account, rows)
         return [resources.transaction(t, account, detail=detail) for t in in_period]
 
-    return listing(
-        "Transaction",
-        build,
-        *TRANSACTIONS,
-        page=query.get("page"),
-        query=query,
-        meta=transaction_meta,
-    )
+    return _transaction_listing(build, query)
 
 
 def statement_file(account_id: str, statement_id: str) -> ConnexionResponse:
