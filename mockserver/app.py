@@ -7,7 +7,6 @@ handler]. Errors of every kind leave in the envelope of the provider that was ca
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from mockserver.core import context
 from mockserver.core.asgi import JSON, Receive, Scope, Send, error_body
 from mockserver.core.context import DEFAULT_NAMESPACE
 from mockserver.core.errors import ApiError, from_exception
+from mockserver.core.jsoncodec import to_bytes
 from mockserver.core.middleware.context import ContextMiddleware
 from mockserver.core.middleware.cors import ProviderCORSMiddleware
 from mockserver.core.middleware.faults import FaultMiddleware
@@ -126,7 +126,7 @@ class SandboxApp:
         if body is None:  # the provider answers this status with no body
             return ConnexionResponse(status_code=error.status, body=b"", headers=error.headers)
         return ConnexionResponse(
-            status_code=error.status, mimetype=JSON, body=_json(body), headers=error.headers
+            status_code=error.status, mimetype=JSON, body=to_bytes(body), headers=error.headers
         )
 
     def _allowed_methods(self, path: str) -> set[str]:
@@ -136,10 +136,6 @@ class SandboxApp:
             if pattern.match(path):
                 methods |= path_methods
         return methods
-
-
-def _json(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _load_specs() -> list[LoadedSpec]:

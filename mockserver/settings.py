@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,9 +40,6 @@ class Settings:
     @property
     def is_memory_db(self) -> bool:
         return self.db in ("", IN_MEMORY_DB, "sqlite:///:memory:", ":memory:")
-
-    def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
 
 
 def _parse_bool(text: str) -> bool:

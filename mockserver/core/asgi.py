@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from mockserver.core.errors import ApiError, sandbox_envelope
+from mockserver.core.jsoncodec import to_bytes
 from mockserver.core.providers import Provider
 
 Scope = MutableMapping[str, Any]
@@ -42,7 +42,7 @@ async def send_json(
         payload = b""
         raw_headers = [(b"content-length", b"0")]
     else:
-        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        payload = to_bytes(body)
         raw_headers = [
             (b"content-type", JSON.encode()),
             (b"content-length", str(len(payload)).encode()),

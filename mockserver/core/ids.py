@@ -21,6 +21,3 @@ class Ids:
     def hex(self, tx: Tx, ns: str, kind: str, length: int = 24) -> str:
         """A new hex id (Moneyhub's ids are 24 hex characters, like MongoDB's)."""
         return stable_hex(length, self.seed, ns, kind, tx.next_counter(ns, f"id:{kind}"))
-
-    def sequence(self, tx: Tx, ns: str, kind: str) -> int:
-        return tx.next_counter(ns, f"seq:{kind}")

@@ -7,10 +7,11 @@ leaves the choice to it; every provider handler returns through here instead.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
+
+from mockserver.core.jsoncodec import to_bytes
 
 JSON_UTF8 = "application/json; charset=utf-8"
 
@@ -18,7 +19,7 @@ JSON_UTF8 = "application/json; charset=utf-8"
 def json_reply(
     body: Any, status: int = 200, headers: dict[str, str] | None = None, media_type: str = JSON_UTF8
 ) -> ConnexionResponse:
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    payload = to_bytes(body)
     return ConnexionResponse(
         status_code=status,
         mimetype=media_type.split(";")[0].strip(),

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from mockserver.core.jsoncodec import to_bytes
+
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -29,7 +31,7 @@ class LoadedSpec:
 
     @cached_property
     def json_bytes(self) -> bytes:
-        return json.dumps(self.document, separators=(",", ":")).encode()
+        return to_bytes(self.document)
 
     @cached_property
     def for_connexion(self) -> dict[str, Any]:

@@ -41,11 +41,12 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
+
+from mockserver.core.jsoncodec import dumps
 
 metadata = MetaData()
 
@@ -108,10 +109,6 @@ class SeedRecord:
 
 # Builds the seed records of a template; its argument is the template's key (see ``Seeder``).
 SeedBuilder = Callable[[str], Iterable[SeedRecord]]
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def normalise_url(url: str) -> str:
@@ -549,6 +546,3 @@ class Store:
             stmt = stmt.where(journal.c.namespace == ns)
         with self.transaction() as tx:
             return int(tx.conn.execute(stmt).rowcount)
-
-
-__all__ = ["SeedBuilder", "SeedRecord", "Store", "Tx", "dumps", "normalise_url", "update"]

@@ -31,7 +31,8 @@ from sqlalchemy import event as sa_event
 
 from mockserver.core.clock import Clock, isoformat
 from mockserver.core.ids import Ids
-from mockserver.core.store import Store, Tx, dumps
+from mockserver.core.jsoncodec import dumps
+from mockserver.core.store import Store, Tx
 
 log = logging.getLogger("mockserver.webhooks")
 

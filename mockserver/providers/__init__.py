@@ -56,7 +56,3 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 PROVIDER_KEYS: tuple[str, ...] = tuple(p.key for p in PROVIDERS)
-
-
-def by_key(key: str) -> Provider | None:
-    return next((p for p in PROVIDERS if p.key == key), None)

@@ -16,7 +16,6 @@ class AuthServerProfile:
     jwks_path: str
     consent_path: str  # the consent page: {consent_path}/{request_id}
     par_path: str | None = None
-    discovery_path: str | None = None
     scopes_supported: tuple[str, ...] = ("openid",)
     grant_types: tuple[str, ...] = ("client_credentials", "authorization_code", "refresh_token")
     response_types: tuple[str, ...] = ("code", "code id_token")
@@ -39,9 +38,6 @@ class AuthServerProfile:
     # PKCE: required for every authorization_code grant, or only when the request used it.
     require_pkce: bool = False
     extra_discovery: dict[str, Any] = field(default_factory=dict)
-
-    def url(self, base: str, path: str | None) -> str | None:
-        return None if path is None else base + path
 
     def issuer(self, base: str) -> str:
         return base + self.issuer_path

@@ -11,7 +11,6 @@ OB_AUTH = AuthServerProfile(
     token_path="/ob/oauth2/token",
     jwks_path="/ob/oauth2/jwks",
     par_path="/ob/oauth2/par",
-    discovery_path="/ob/.well-known/openid-configuration",
     consent_path="/ob/consent",
     scopes_supported=("openid", "accounts", "payments", "fundsconfirmations"),
     response_types=("code id_token", "code"),
