@@ -31,6 +31,7 @@ from mockserver.core.middleware.faults import FaultMiddleware
 from mockserver.core.middleware.journal import JournalMiddleware
 from mockserver.core.middleware.pages import ConsentPageMiddleware
 from mockserver.core.middleware.specs import SpecFileMiddleware
+from mockserver.core.parameter_validation import NamedParameterValidator
 from mockserver.core.paths import bundled_dir
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.specs import LoadedSpec, load_spec
@@ -96,6 +97,7 @@ class SandboxApp:
             __name__,
             strict_validation=True,
             validate_responses=self.settings.response_validation,
+            validator_map={"parameter": NamedParameterValidator},
             swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
         )
         for spec in self.specs:

@@ -30,6 +30,8 @@ _HELP = {
     "cors_origins": "comma-separated origins allowed by CORS on provider APIs ('*' = any; "
     "empty = CORS off)",
     "response_validation": "validate every response against the specs (true/false; slower)",
+    "relax_jws": "accept OBIE requests without a valid x-jws-signature (true/false); by default "
+    "it is verified against the client's registered JWKS",
     "log_level": "uvicorn log level: critical, error, warning, info, debug",
     "webhook_timeout": "seconds a webhook receiver has to answer one delivery attempt",
     "webhook_max_attempts": "delivery attempts of a webhook before it is marked failed",
@@ -52,6 +54,7 @@ _DEFAULTS = {
     "journal_body_limit": "16384",
     "cors_origins": "*",
     "response_validation": "false",
+    "relax_jws": "false",
     "log_level": "warning",
     "webhook_timeout": "5",
     "webhook_max_attempts": "6",

@@ -29,6 +29,8 @@ class Settings:
     journal_body_limit: int = 16_384
     cors_origins: tuple[str, ...] = ("*",)
     response_validation: bool = False
+    # OBIE x-jws-signature: verified against the client's JWKS unless relaxed (then not needed).
+    relax_jws: bool = False
     log_level: str = "warning"
     # Webhook delivery: real seconds (network I/O), not the sandbox clock.
     webhook_timeout: float = 5.0
@@ -71,6 +73,7 @@ PARSERS: dict[str, Any] = {
     "journal_body_limit": int,
     "cors_origins": _parse_origins,
     "response_validation": _parse_bool,
+    "relax_jws": _parse_bool,
     "log_level": str,
     "webhook_timeout": float,
     "webhook_max_attempts": int,

@@ -26,6 +26,9 @@ class ApiError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
     # A body fixed by a protocol rather than the provider's envelope (OAuth's token errors).
     body: dict[str, Any] | None = None
+    # What kind of input was at fault, for envelopes with finer codes (OBIE's Header.Missing):
+    # "missing_header", "invalid_header", "missing_field", "invalid_field", ... or None.
+    kind: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.message}"
@@ -64,15 +67,36 @@ def from_exception(exc: Exception) -> ApiError:
         detail = (
             getattr(exc, "detail", None) or getattr(exc, "title", None) or phrase(exc.status_code)
         )
-        headers = dict(exc.headers or {})
-        message, path = _split_field(str(detail))
-        return ApiError(exc.status_code, _plain(message), path=path, headers=headers)
+        return _from_problem(exc.status_code, str(detail), dict(exc.headers or {}))
     # Never leak internals (stack traces, SQL) to a client.
     return ApiError(500, "The sandbox could not process the request.")
 
 
+def _from_problem(status: int, detail: str, headers: dict[str, str]) -> ApiError:
+    """An ``ApiError`` naming the input at fault, and what kind of input it was."""
+    parameter = _PARAMETER.match(detail)
+    if parameter is not None:
+        # From the request validator (and ``NamedParameterValidator``): which parameter.
+        kind = f"{parameter['problem'].lower()}_{parameter['where']}"
+        return ApiError(status, _plain(detail), path=parameter["name"], headers=headers, kind=kind)
+    message, path = _split_field(detail)
+    required = _REQUIRED.match(message)
+    if status != 400 or (path is None and required is None):
+        return ApiError(status, _plain(message), path=path, headers=headers)
+    if required is not None:
+        # "'X' is a required property - 'Data'": the missing field is Data.X.
+        field = required["field"]
+        path = f"{path}.{field}" if path else field
+        return ApiError(status, _plain(message), path=path, headers=headers, kind="missing_field")
+    return ApiError(status, _plain(message), path=path, headers=headers, kind="invalid_field")
+
+
 # Connexion appends the failing field to validation messages: "<message> - 'Data.Amount'".
 _FIELD_SUFFIX = re.compile(r"^(?P<message>.*) - '(?P<path>[^']+)'$", re.DOTALL)
+_REQUIRED = re.compile(r"^'(?P<field>[^']+)' is a required property$")
+_PARAMETER = re.compile(
+    r"^(?P<problem>Missing|Invalid) (?P<where>header|query|path|cookie) parameter '(?P<name>[^']+)'"
+)
 
 
 def _split_field(detail: str) -> tuple[str, str | None]:

@@ -8,7 +8,7 @@ from mockserver.providers.mogoplus import errors as mogoplus_errors
 from mockserver.providers.moneyhub import errors as moneyhub_errors
 from mockserver.providers.ob import errors as ob_errors
 from mockserver.providers.ob.auth import OB_AUTH
-from mockserver.providers.ob.consents import AccountAccessConsents
+from mockserver.providers.ob.consent_kinds import ObConsents
 
 PROVIDERS: tuple[Provider, ...] = (
     Provider(
@@ -26,7 +26,7 @@ PROVIDERS: tuple[Provider, ...] = (
         # profile says a 401 comes "without any error response".
         bodiless_statuses=frozenset({401, 404, 405, 406, 415, 429}),
         auth_server=OB_AUTH,
-        consent_adapter=AccountAccessConsents,
+        consent_adapter=ObConsents,
     ),
     Provider(
         key="fena",

@@ -23,8 +23,11 @@ class ConsentSummary:
     asks: tuple[str, ...]
     # Payment details (label, value): amounts, limits, payee, reference.
     payment: tuple[tuple[str, str], ...] = ()
-    # Whether the PSU picks accounts (account access) or not (a payment from one account).
+    # Whether the PSU picks accounts at all, and whether exactly one (a payment's debtor).
     choose_accounts: bool = True
+    single_account: bool = False
+    # The PSU's accounts that may be picked (None: all of them).
+    eligible_accounts: tuple[str, ...] | None = None
     expires: str | None = None
 
 

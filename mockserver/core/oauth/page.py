@@ -107,6 +107,8 @@ class ConsentPage:
                 summary = self._adapter().describe(tx, ns, request)
                 client = tx.get(ns, CLIENT_KIND, request["client_id"]) or {}
                 accounts = decisions.psu_accounts(tx, ns, request["psu"]) if request["psu"] else []
+                if summary.eligible_accounts is not None:
+                    accounts = [a for a in accounts if a["id"] in summary.eligible_accounts]
         except ApiError as exc:
             return exc.status, render(self.profile, step="closed", error=exc.message), None
         if step == "decide" and not request["psu"]:

@@ -65,8 +65,9 @@ class View:
                 continue
             if (start and booked < start) or (end and booked > end):
                 continue
-            chosen.append(tx)
-        return sorted(chosen, key=lambda t: (t["booked_at"], t["id"]))
+            chosen.append((booked, tx))
+        # Stable: entries booked at the same moment keep the order they were booked in.
+        return [tx for _, tx in sorted(chosen, key=lambda pair: pair[0])]
 
 
 def _wall(value: Any) -> datetime | None:

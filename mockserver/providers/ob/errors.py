@@ -17,9 +17,26 @@ _ERROR_CODES = {
 }
 
 
+# Finer codes for malformed input, by what was at fault (see ``ApiError.kind``).
+_KIND_CODES = {
+    "missing_header": "UK.OBIE.Header.Missing",
+    "invalid_header": "UK.OBIE.Header.Invalid",
+    "missing_field": "UK.OBIE.Field.Missing",
+    "invalid_field": "UK.OBIE.Field.Invalid",
+}
+
+
+def error_code(error: ApiError) -> str:
+    if error.code:
+        return error.code
+    if error.kind in _KIND_CODES:
+        return _KIND_CODES[error.kind]
+    return _ERROR_CODES.get(error.status, "UK.OBIE.UnexpectedError")
+
+
 def envelope(error: ApiError, interaction_id: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "ErrorCode": error.code or _ERROR_CODES.get(error.status, "UK.OBIE.UnexpectedError"),
+        "ErrorCode": error_code(error),
         "Message": error.message[:500],
     }
     if error.path:

@@ -7,7 +7,7 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.oauth import endpoints
-from mockserver.providers.ob import aisp, aisp_consents
+from mockserver.providers.ob import aisp, aisp_consents, vrp
 from mockserver.providers.ob.auth import OB_AUTH
 
 
@@ -186,3 +186,34 @@ async def get_account_statement_transactions(
 ) -> ConnexionResponse:
     query = {"fromBookingDateTime": fromBookingDateTime, "toBookingDateTime": toBookingDateTime}
     return aisp.statement_transactions(AccountId, StatementId, {**query, "page": page})
+
+
+# -- variable recurring payments ---------------------------------------------------------------
+
+
+async def create_domestic_vrp_consent(body: dict[str, Any]) -> ConnexionResponse:
+    return vrp.create_consent_reply(body)
+
+
+async def get_domestic_vrp_consent(ConsentId: str) -> ConnexionResponse:
+    return vrp.get_consent_reply(ConsentId)
+
+
+async def delete_domestic_vrp_consent(ConsentId: str) -> ConnexionResponse:
+    return vrp.delete_consent_reply(ConsentId)
+
+
+async def confirm_vrp_funds(ConsentId: str, body: dict[str, Any]) -> ConnexionResponse:
+    return vrp.confirm_funds_reply(ConsentId, body)
+
+
+async def create_domestic_vrp(body: dict[str, Any]) -> ConnexionResponse:
+    return vrp.create_payment_reply(body)
+
+
+async def get_domestic_vrp(DomesticVRPId: str) -> ConnexionResponse:
+    return vrp.get_payment_reply(DomesticVRPId)
+
+
+async def get_domestic_vrp_details(DomesticVRPId: str) -> ConnexionResponse:
+    return vrp.payment_details_reply(DomesticVRPId)
