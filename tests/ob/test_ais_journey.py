@@ -222,3 +222,18 @@ def test_expired_consent_ends_access(api: NamespacedClient) -> None:
 
 def test_a_client_token_reads_no_data(api: NamespacedClient) -> None:
     assert api.get(f"{AISP}/accounts", headers=bearer(client_token(api))).status_code == 403
+
+
+def test_the_party_of_a_business_account_is_the_business(api: NamespacedClient) -> None:
+    token, _ = authorised_token(
+        api, ["ReadAccountsDetail", "ReadParty", "ReadPartyPSU"], psu="dave"
+    )
+    accounts = api.get(f"{AISP}/accounts", headers=bearer(token)).json()["Data"]["Account"]
+    business = next(a for a in accounts if a["AccountType"] == "Business")
+    owner = api.get(f"{AISP}/accounts/{business['AccountId']}/party", headers=bearer(token))
+    assert owner.json()["Data"]["Party"]["Name"] == "Okafor Joinery Ltd"
+    listed = api.get(f"{AISP}/accounts/{business['AccountId']}/parties", headers=bearer(token))
+    names = [p["Name"] for p in listed.json()["Data"]["Party"]]
+    assert names == ["Okafor Joinery Ltd", "Dave Okafor"]
+    me = api.get(f"{AISP}/party", headers=bearer(token)).json()["Data"]["Party"]
+    assert me["Name"] == "Dave Okafor" and me["LegalStructure"] == "UK.OBIE.Individual"

@@ -670,3 +670,20 @@ def test_same_records_same_resources_and_inputs_untouched(dataset: PsuDataset) -
     assert dataset == before  # the functions do not mutate the records they are given
     assert _everything(dataset) == first
     assert _everything(_build()) == first  # a fresh build of the same seed and day
+
+
+def test_a_business_account_is_owned_by_the_business(dataset: PsuDataset, schemas: Schemas) -> None:
+    psus = {p["username"]: p for p in dataset.psus}
+    business = next(a for a in dataset.accounts if a["type"] == "business_current")
+    psu = psus[business["psu"]]
+    owner, delegate = resources.account_parties(business, psu)
+    assert owner["Name"] == business["holder_name"] == "Okafor Joinery Ltd"
+    assert owner["LegalStructure"] == "UK.OBIE.PrivateLimitedCompany"
+    assert owner["AccountRole"] == "UK.OBIE.Principal"
+    assert delegate["Name"] == psu["name"] and delegate["PartyType"] == "Delegate"
+    assert owner["PartyId"] != delegate["PartyId"]
+    schemas.check_response("OBReadParty3", "Party", [owner, delegate])
+    personal = next(a for a in dataset.accounts if a["type"] == "current")
+    assert resources.account_parties(personal, psus[personal["psu"]]) == [
+        resources.party(psus[personal["psu"]])
+    ]

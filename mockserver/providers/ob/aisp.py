@@ -236,19 +236,20 @@ def products(account_id: str | None, page: int | None) -> ConnexionResponse:
 
 def parties(account_id: str, page: int | None) -> ConnexionResponse:
     def build(view: View, granted: set[str]) -> list[dict[str, Any]]:
-        view.accounts(account_id)  # the account must be one of the consent's
-        return [resources.party(view.psu())]
+        (account,) = view.accounts(account_id)  # the account must be one of the consent's
+        return resources.account_parties(account, view.psu())
 
     return listing("Party", build, "ReadParty", page=page)
 
 
 def party(account_id: str | None) -> ConnexionResponse:
-    """OBReadParty2: one party, the account's holder or (no account) the PSU."""
+    """OBReadParty2: the account's owner (a business, for a business account), or the PSU."""
     permission = "ReadParty" if account_id else "ReadPartyPSU"
     with consented_view(permission) as (view, _):
-        if account_id:
-            view.accounts(account_id)
         found = resources.party(view.psu())
+        if account_id:
+            (account,) = view.accounts(account_id)
+            found = resources.account_parties(account, view.psu())[0]
     body = {"Data": {"Party": found}, "Links": {"Self": page_url(1, {})}, "Meta": {"TotalPages": 1}}
     return json_reply(body)
 

@@ -452,15 +452,17 @@ def _beneficiary(account: Record, payee: Record, *, detail: bool) -> Record:
 # -- party, product, offers --------------------------------------------------------------------
 
 
-def party(psu: Record) -> Record:
-    """OBParty2: the PSU as the account's sole owner, an individual."""
+def party(psu: Record, *, delegate: bool = False) -> Record:
+    """OBParty2: the PSU, an individual; the sole owner, or (``delegate``) one who acts for it."""
     result: Record = {
         "PartyId": stable_uuid("ob.party", psu["id"]),
-        "PartyType": "Sole",
+        "PartyType": "Delegate" if delegate else "Sole",
         "Name": psu["name"][:350],
         "FullLegalName": psu["name"][:350],
         "LegalStructure": "UK.OBIE.Individual",
     }
+    if delegate:
+        result["AccountRole"] = "UK.OBIE.SeniorManagingOfficial"
     if psu.get("email"):
         result["EmailAddress"] = psu["email"][:256]
     phone = _phone(psu.get("phone"))
@@ -471,6 +473,48 @@ def party(psu: Record) -> Record:
     if psu.get("address"):
         result["Address"] = [_address(psu["address"])]
     return result
+
+
+def is_business(account: Record) -> bool:
+    return bool(account["type"] == "business_current")
+
+
+def business_party(account: Record, psu: Record) -> Record:
+    """OBParty2: the business that owns a business account (the PSU runs it, from home)."""
+    holder = str(account.get("holder_name") or psu["name"])
+    result: Record = {
+        "PartyId": stable_uuid("ob.party", account["id"]),
+        "PartyType": "Sole",
+        "Name": holder[:350],
+        "FullLegalName": holder[:350],
+        "LegalStructure": _legal_structure(holder),
+        "AccountRole": "UK.OBIE.Principal",
+    }
+    if psu.get("email"):
+        result["EmailAddress"] = psu["email"][:256]
+    if psu.get("address"):
+        result["Address"] = [{**_address(psu["address"]), "AddressType": "Business"}]
+    return result
+
+
+def account_parties(account: Record, psu: Record) -> list[Record]:
+    """Everyone on the account: its owner, and for a business account the PSU acting for it."""
+    if is_business(account):
+        return [business_party(account, psu), party(psu, delegate=True)]
+    return [party(psu)]
+
+
+def _legal_structure(name: str) -> str:
+    """The company's legal form, as its name declares it; a bare trading name is a sole trader."""
+    words = name.upper().replace(".", "").split()
+    last = words[-1] if words else ""
+    if last in ("LTD", "LIMITED"):
+        return "UK.OBIE.PrivateLimitedCompany"
+    if last == "PLC":
+        return "UK.OBIE.PublicLimitedCompany"
+    if last == "LLP":
+        return "UK.OBIE.LimitedLiabilityPartnership"
+    return "UK.OBIE.Sole"
 
 
 def _phone(number: str | None) -> str | None:
