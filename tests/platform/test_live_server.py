@@ -68,8 +68,8 @@ def test_dropped_connection_is_really_dropped() -> None:
         rule = {"path": "/fena/*", "drop": True, "times": 1}
         assert httpx.post(f"{base}/__admin/faults", json=rule).status_code == 201
         with pytest.raises(httpx.TransportError):
-            httpx.get(f"{base}/fena/providers")
-        assert httpx.get(f"{base}/fena/providers").status_code == 404
+            httpx.get(f"{base}/fena/no/such/path")
+        assert httpx.get(f"{base}/fena/no/such/path").status_code == 404
         entry = httpx.get(f"{base}/__admin/requests").json()["entries"][1]
         assert entry["dropped"] is True
 
