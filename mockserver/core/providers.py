@@ -32,6 +32,8 @@ class Provider:
     auth_server: AuthServerProfile | None = None
     # Builds its ConsentAdapter from the running Sandbox (what its consent page decides).
     consent_adapter: Callable[[Any], Any] | None = None
+    # Told of every payment booked on a PSU's account: (tx, ns, sandbox, account, transaction).
+    booking_listener: Callable[..., None] | None = None
 
     def owns(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from mockserver.core.providers import Mount, Provider
 from mockserver.providers.fena import errors as fena_errors
+from mockserver.providers.fena import events as fena_events
+from mockserver.providers.fena.bank_login import FENA_BANK
+from mockserver.providers.fena.consent_kinds import FenaConsents
 from mockserver.providers.mogoplus import errors as mogoplus_errors
 from mockserver.providers.moneyhub import errors as moneyhub_errors
 from mockserver.providers.ob import errors as ob_errors
@@ -34,6 +37,9 @@ PROVIDERS: tuple[Provider, ...] = (
         prefix="/fena",
         mounts=(Mount("/fena", "fena.yaml", "fena"),),
         envelope=fena_errors.envelope,
+        auth_server=FENA_BANK,
+        consent_adapter=FenaConsents,
+        booking_listener=fena_events.on_booking,
     ),
     Provider(
         key="moneyhub",

@@ -117,5 +117,6 @@ def test_a_consent_nobody_is_authorising_yet(api: NamespacedClient) -> None:
     response = api.post(f"/__admin/consents/ob/{consent_id}/authorise", json={"psu": "alice"})
     assert response.status_code == 409
     assert "/__admin/authorize" in response.json()["message"]
-    assert api.post("/__admin/consents/fena/x/authorise").status_code == 404
+    assert api.post("/__admin/consents/mogoplus/x/authorise").status_code == 404
+    assert api.post("/__admin/consents/fena/x/authorise").status_code == 409
     assert api.post("/__admin/consents/nope/x/authorise").status_code == 400

@@ -46,6 +46,9 @@ class Outcome:
     subject: str | None = None  # the token's sub; default: the PSU's username
     id_token_claims: dict[str, Any] = field(default_factory=dict)
     access_token_claims: dict[str, Any] = field(default_factory=dict)
+    # Providers whose page is not an OAuth authorisation (Fena's hosted consent) send the
+    # browser back with their own parameters instead of a code or an error.
+    redirect_params: dict[str, str] | None = None
 
 
 class ConsentAdapter(Protocol):

@@ -82,6 +82,8 @@ def decide(
     request["psu"] = decision.psu
     request["status"] = "approved" if decision.approved else "denied"
     _save(tx, ns, request)
+    if outcome.redirect_params is not None:
+        return redirect_location(request, outcome.redirect_params)
     if not decision.approved:
         denied = {"error": "access_denied", "error_description": "the PSU denied the request"}
         return redirect_location(request, denied)

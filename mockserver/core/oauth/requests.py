@@ -109,6 +109,46 @@ def parse_authorization_request(
     return request
 
 
+def hosted_request(
+    tx: Tx,
+    ns: str,
+    profile: AuthServerProfile,
+    *,
+    client_id: str,
+    consent_id: str,
+    redirect_uri: str,
+    scope: list[str],
+    now: datetime,
+    ids: Ids,
+) -> dict[str, Any]:
+    """A pending request opened by the provider itself, not by an OAuth authorisation URL.
+
+    Aggregators such as Fena hand the client a page URL when it creates a consent; the page
+    and its decision are the shared ones, and the adapter's ``Outcome.redirect_params`` say
+    what the browser brings back.
+    """
+    request: dict[str, Any] = {
+        "provider": profile.provider,
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "none",
+        "response_mode": "query",
+        "scope": scope,
+        "state": None,
+        "nonce": None,
+        "code_challenge": None,
+        "code_challenge_method": None,
+        "claims": {},
+        "consent_id": consent_id,
+        "id": ids.uuid(tx, ns, REQUEST_KIND),
+        "status": "pending",
+        "psu": None,
+        "expires_at": int(now.timestamp()) + profile.request_lifetime,
+    }
+    tx.put(ns, REQUEST_KIND, request["id"], request, tenant=client_id)
+    return request
+
+
 def push_request(
     tx: Tx,
     ns: str,

@@ -14,8 +14,6 @@ from mockserver.core.store import Tx
 ACCOUNT_KIND = "psu.account"
 SCAN = "UK.OBIE.SortCodeAccountNumber"
 IBAN = "UK.OBIE.IBAN"
-# Account types that can make a payment, in the order a bank offers them as the source.
-PAYING_TYPES = ("current", "business_current", "savings")
 
 
 def scheme(identification: dict[str, Any]) -> str:
@@ -42,14 +40,6 @@ def find(tx: Tx, ns: str, identification: dict[str, Any]) -> dict[str, Any] | No
         if matches(identification, account):
             return account
     return None
-
-
-def can_pay(account: dict[str, Any]) -> bool:
-    return account["type"] in PAYING_TYPES
-
-
-def payer_rank(account: dict[str, Any]) -> int:
-    return PAYING_TYPES.index(account["type"]) if can_pay(account) else len(PAYING_TYPES)
 
 
 def debtor_account(account: dict[str, Any]) -> dict[str, Any]:

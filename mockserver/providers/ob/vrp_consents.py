@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from mockserver.core import bank_ledger
 from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.oauth.consents import ConsentSummary, Decision, Outcome
@@ -254,7 +255,7 @@ class VrpConsents:
         return tuple(
             account["id"]
             for account in tx.list(ns, cash_accounts.ACCOUNT_KIND, parent=psu)
-            if cash_accounts.can_pay(account)
+            if bank_ledger.can_pay(account)
             and (named is None or cash_accounts.matches(named, account))
         )
 
@@ -268,7 +269,7 @@ class VrpConsents:
         """
         named = record["consent"]["Initiation"].get("DebtorAccount")
         chosen = [tx.get(ns, cash_accounts.ACCOUNT_KIND, a) for a in decision.accounts]
-        payers = [a for a in chosen if a is not None and cash_accounts.can_pay(a)]
+        payers = [a for a in chosen if a is not None and bank_ledger.can_pay(a)]
         if named is not None:
             matching = [a for a in payers if cash_accounts.matches(named, a)]
             if not matching:
@@ -276,7 +277,7 @@ class VrpConsents:
             return matching[0]
         if not payers:
             raise ApiError(400, "choose one current or savings account to pay from")
-        return min(payers, key=cash_accounts.payer_rank)
+        return min(payers, key=bank_ledger.payer_rank)
 
     def _awaiting(self, tx: Tx, ns: str, request: dict[str, Any]) -> dict[str, Any]:
         consent_id = str(request.get("consent_id"))

@@ -6,8 +6,8 @@ validity window, VRPType, PSU authentication method and interaction type, the cu
 MaximumIndividualAmount and each periodic limit. A breach is a 400
 ``UK.OBIE.Rules.FailsControlParameters`` naming the parameter. A payment within the limits that
 the account cannot fund is created ``Rejected`` and moves no money. Otherwise it settles at once
-(Faster Payments): the debtor account is debited and shows the payment among its transactions;
-if the creditor account is one of this bank's, it is credited too.
+(Faster Payments) through ``core.bank_ledger``: the debtor account is debited and shows the
+payment among its transactions; if the creditor account is one of this bank's, it is credited.
 
 Callers hold the consent's row lock (``Tx.lock``) from the limit check to the debit, so
 concurrent payments under one consent are checked one after the other and can never together
@@ -16,10 +16,11 @@ exceed a limit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from mockserver.core import bank_ledger
 from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.periodic_limits import Spend, breached_limit
@@ -30,7 +31,6 @@ from mockserver.providers.ob import cash_accounts, vrp_consents
 
 KIND = "ob.domestic_vrp"
 ID_PREFIX = "vrp-"
-TRANSACTION_KIND = "psu.transaction"
 SETTLED = "AcceptedSettlementCompleted"
 CONTROLS = vrp_consents.CONTROLS
 
@@ -41,11 +41,6 @@ def fails_controls(message: str, path: str) -> ApiError:
 
 def mismatch(message: str, path: str) -> ApiError:
     return ApiError(400, message, code="UK.OBIE.Resource.ConsentMismatch", path=path)
-
-
-def spendable(account: dict[str, Any]) -> Decimal:
-    """What the account can pay now: available balance plus any arranged overdraft."""
-    return Decimal(account["available_balance"]) + Decimal(account.get("overdraft_limit") or 0)
 
 
 def spends(tx: Tx, ns: str, consent_id: str) -> list[Spend]:
@@ -179,15 +174,24 @@ def make_payment(
         "amount": format_money(amount),
         "transaction_id": None,
     }
-    if amount > spendable(account):
+    if amount > bank_ledger.spendable(account):
         payment["Status"] = "Rejected"
         payment["StatusReason"] = "UK.OBIE.OtherReason"
         payment["StatusReasonDescription"] = "Insufficient funds in the debtor account"
     else:
-        stored["transaction_id"] = _post(tx, ns, sandbox, account, -amount, data, now)
-        creditor = cash_accounts.find(tx, ns, data["Instruction"]["CreditorAccount"])
-        if creditor is not None and creditor["id"] != account["id"]:
-            _post(tx, ns, sandbox, creditor, amount, data, now, debtor=account)
+        instruction = data["Instruction"]
+        remittance = instruction.get("RemittanceInformation") or {}
+        row = bank_ledger.transfer(
+            tx,
+            ns,
+            sandbox,
+            account,
+            amount,
+            _payee(tx, ns, instruction["CreditorAccount"]),
+            reference=str(remittance.get("Reference") or instruction["EndToEndIdentification"]),
+            now=now,
+        )
+        stored["transaction_id"] = row["id"]
     tx.put(
         ns,
         KIND,
@@ -199,69 +203,24 @@ def make_payment(
     return stored
 
 
-def _post(
-    tx: Tx,
-    ns: str,
-    sandbox: Sandbox,
-    account: dict[str, Any],
-    amount: Decimal,
-    data: dict[str, Any],
-    now: datetime,
-    *,
-    debtor: dict[str, Any] | None = None,
-) -> str:
-    """Book the payment on one side: a new transaction, and the account's balances moved."""
-    instruction = data["Instruction"]
-    remittance = instruction.get("RemittanceInformation") or {}
-    reference = remittance.get("Reference") or instruction["EndToEndIdentification"]
-    if debtor is None:
-        creditor = instruction["CreditorAccount"]
-        identification = str(creditor["Identification"])
-        other: dict[str, Any] = {"name": creditor["Name"]}
-        if cash_accounts.scheme(creditor) == cash_accounts.SCAN and len(identification) == 14:
-            other |= {"sort_code": identification[:6], "account_number": identification[6:]}
-        description = f"VRP TO {creditor['Name']}"
-    else:
-        other = {
-            "name": debtor.get("holder_name") or debtor["name"],
-            "sort_code": debtor["sort_code"],
-            "account_number": debtor["account_number"],
+def _payee(tx: Tx, ns: str, creditor: dict[str, Any]) -> dict[str, Any]:
+    """The creditor as the ledger knows parties: a name, and sort code and number if known."""
+    own = cash_accounts.find(tx, ns, creditor)
+    if own is not None:
+        return {
+            "name": creditor["Name"],
+            "sort_code": own["sort_code"],
+            "account_number": own["account_number"],
         }
-        description = f"VRP FROM {other['name']}"
-    balance = Decimal(account["balance"]) + amount
-    account["balance"] = format_money(balance)
-    account["available_balance"] = format_money(Decimal(account["available_balance"]) + amount)
-    tx.put(ns, cash_accounts.ACCOUNT_KIND, account["id"], account, parent=account["psu"])
-    # Pending card spend is listed with the running balance that includes it: move those too.
-    for row in tx.list(ns, TRANSACTION_KIND, parent=account["id"]):
-        if row["status"] == "pending":
-            row["balance_after"] = format_money(Decimal(row["balance_after"]) + amount)
-            tx.put(ns, TRANSACTION_KIND, row["id"], row, parent=account["id"])
-    row_id = sandbox.ids.uuid(tx, ns, TRANSACTION_KIND)
-    moment = now.astimezone(UTC)
-    row = {
-        "id": row_id,
-        "account_id": account["id"],
-        "psu": account["psu"],
-        "booked_at": moment.isoformat(timespec="seconds"),
-        "value_date": moment.date().isoformat(),
-        "amount": format_money(amount),
-        "currency": account["currency"],
-        "credit_debit": "credit" if amount > 0 else "debit",
-        "status": "booked",
-        "description": description[:500],
-        "merchant": None,
-        "category": "transfer_in" if amount > 0 else "transfer_out",
-        "method": "faster_payment",
-        "mandate_id": None,
-        "reference": str(reference)[:35],
-        "balance_after": format_money(balance),
-        "counterparty": other,
-        "mcc": None,
-    }
-    tx.put(ns, TRANSACTION_KIND, row_id, row, parent=account["id"])
-    return row_id
+    identification = str(creditor["Identification"])
+    if cash_accounts.scheme(creditor) == cash_accounts.SCAN and len(identification) == 14:
+        return {
+            "name": creditor["Name"],
+            "sort_code": identification[:6],
+            "account_number": identification[6:],
+        }
+    return {"name": creditor["Name"]}
 
 
 def funds_available(account: dict[str, Any], amount: Decimal) -> bool:
-    return amount <= spendable(account)
+    return amount <= bank_ledger.spendable(account)
