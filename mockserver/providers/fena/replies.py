@@ -13,7 +13,6 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core import context
-from mockserver.core.clock import isoformat
 from mockserver.core.responses import json_reply
 from mockserver.core.sandbox import Sandbox, current_sandbox
 from mockserver.core.store import Tx
@@ -36,7 +35,3 @@ def run(work: Work, *, write: bool = False) -> Any:
 
 def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> ConnexionResponse:
     return json_reply(body, status=status, headers=headers, media_type=JSON)
-
-
-def stamp(now: datetime) -> str:
-    return isoformat(now)
