@@ -15,6 +15,7 @@ from mockserver.core.errors import ApiError
 from mockserver.core.oauth.consents import ConsentSummary, Decision, Outcome
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
+from mockserver.providers.ob.owned import find_owned
 
 KIND = "ob.account_access_consent"
 
@@ -130,19 +131,16 @@ def create(
 
 def find(tx: Tx, ns: str, consent_id: str, client_id: str, *, lock: bool = False) -> dict[str, Any]:
     """A TPP's consent: an unknown id is a 400, another TPP's consent a 403 (the profile)."""
-    record = tx.lock(ns, KIND, consent_id) if lock else tx.get(ns, KIND, consent_id)
-    if record is None:
-        raise ApiError(
-            400,
-            f"no account access consent {consent_id}",
-            code="UK.OBIE.Resource.NotFound",
-            path="ConsentId",
-        )
-    if record["client_id"] != client_id:
-        raise ApiError(
-            403, "this consent belongs to another TPP", code="UK.OBIE.Resource.ConsentMismatch"
-        )
-    return record
+    return find_owned(
+        tx,
+        ns,
+        KIND,
+        consent_id,
+        client_id,
+        what="account access consent",
+        path="ConsentId",
+        lock=lock,
+    )
 
 
 def expired(record: dict[str, Any], now: datetime) -> bool:

@@ -21,6 +21,7 @@ from mockserver.core.seeding import CLIENT_KIND
 from mockserver.core.store import Tx
 from mockserver.core.urls import absolute_url
 from mockserver.providers.ob import cash_accounts, signatures, vrp_consents, vrp_payments
+from mockserver.providers.ob.owned import find_owned
 
 BASE = "/ob/open-banking/v3.1/pisp"
 FUNDS_KIND = "ob.vrp_funds_confirmation"
@@ -201,19 +202,9 @@ def payment_resource(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def _find_payment(tx: Tx, ns: str, payment_id: str, client_id: str) -> dict[str, Any]:
-    stored = tx.get(ns, vrp_payments.KIND, payment_id)
-    if stored is None:
-        raise ApiError(
-            400,
-            f"no domestic VRP {payment_id}",
-            code="UK.OBIE.Resource.NotFound",
-            path="DomesticVRPId",
-        )
-    if stored["client_id"] != client_id:
-        raise ApiError(
-            403, "this payment belongs to another TPP", code="UK.OBIE.Resource.ConsentMismatch"
-        )
-    return stored
+    return find_owned(
+        tx, ns, vrp_payments.KIND, payment_id, client_id, what="domestic VRP", path="DomesticVRPId"
+    )
 
 
 def create_payment_reply(body: dict[str, Any]) -> ConnexionResponse:

@@ -22,6 +22,7 @@ from mockserver.core.periodic_limits import Limit
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
 from mockserver.providers.ob import cash_accounts
+from mockserver.providers.ob.owned import find_owned
 
 KIND = "ob.domestic_vrp_consent"
 ID_PREFIX = "vrpc-"
@@ -147,19 +148,17 @@ def create(
 
 
 def find(tx: Tx, ns: str, consent_id: str, client_id: str, *, lock: bool = False) -> dict[str, Any]:
-    record = tx.lock(ns, KIND, consent_id) if lock else tx.get(ns, KIND, consent_id)
-    if record is None:
-        raise ApiError(
-            400,
-            f"no domestic VRP consent {consent_id}",
-            code="UK.OBIE.Resource.NotFound",
-            path="ConsentId",
-        )
-    if record["client_id"] != client_id:
-        raise ApiError(
-            403, "this consent belongs to another TPP", code="UK.OBIE.Resource.ConsentMismatch"
-        )
-    return record
+    """A TPP's consent: an unknown id is a 400, another TPP's consent a 403 (the profile)."""
+    return find_owned(
+        tx,
+        ns,
+        KIND,
+        consent_id,
+        client_id,
+        what="domestic VRP consent",
+        path="ConsentId",
+        lock=lock,
+    )
 
 
 def delete(tx: Tx, ns: str, sandbox: Sandbox, consent_id: str, client_id: str) -> None:
