@@ -7,8 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 IMAGE  ?= mockserver:dev
 PORT   ?= 8000
+# The official Moneyhub npm client for tests/moneyhub/test_official_client.py, installed from
+# package-lock.json; without npm the test skips and says so.
+NODE_DIR   := tests/node/moneyhub
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+NPM        := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test lint typecheck pytest bench docker-build docker-run clean
+.PHONY: run test node-deps lint typecheck pytest bench docker-build docker-run clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,7 +25,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mockserver serve --port $(PORT)
 
-test: lint typecheck pytest
+test: node-deps lint typecheck pytest
+
+ifneq ($(NPM),)
+node-deps: $(NODE_STAMP)
+else
+node-deps:
+	@echo "npm not found: not installing $(NODE_DIR) (apt-get install nodejs npm);" \
+		"the official Moneyhub client test will skip"
+endif
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	@touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,8 @@ from mockserver.providers.fena.bank_login import FENA_BANK
 from mockserver.providers.fena.consent_kinds import FenaConsents
 from mockserver.providers.mogoplus import errors as mogoplus_errors
 from mockserver.providers.moneyhub import errors as moneyhub_errors
+from mockserver.providers.moneyhub.consent_page import MoneyhubConsents
+from mockserver.providers.moneyhub.identity_profile import MONEYHUB_AUTH
 from mockserver.providers.ob import errors as ob_errors
 from mockserver.providers.ob.auth import OB_AUTH
 from mockserver.providers.ob.consent_kinds import ObConsents
@@ -50,6 +52,8 @@ PROVIDERS: tuple[Provider, ...] = (
             Mount("/moneyhub/api/v2.0", "moneyhub_data.yaml", "data"),
         ),
         envelope=moneyhub_errors.envelope,
+        auth_server=MONEYHUB_AUTH,
+        consent_adapter=MoneyhubConsents,
     ),
     Provider(
         key="mogoplus",

@@ -36,9 +36,13 @@ def exchange(
         raise oauth_error(400, "unsupported_grant_type", f"grant_type {grant_type!r}")
     if grant_type == "client_credentials":
         grant = _client_credentials(client, form, profile)
+        if profile.subject_check is not None and grant.subject != client["client_id"]:
+            profile.subject_check(tx, ns, client, grant.subject)
         return _respond(tx, ns, grant, profile, tokens, issuer, now, refresh=False)
     if grant_type == "authorization_code":
         code = _redeem(tx, ns, client, form, now)
+        if profile.on_code_exchange is not None:
+            profile.on_code_exchange(tx, ns, code)
         grant = Grant(
             client_id=client["client_id"],
             subject=code["subject"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,14 @@ class AuthServerProfile:
     # PKCE: required for every authorization_code grant, or only when the request used it.
     require_pkce: bool = False
     extra_discovery: dict[str, Any] = field(default_factory=dict)
+    # Provider rules the generic checks cannot know (Moneyhub's exclusive scopes, its payment
+    # claim): called with (tx, ns, client, request); returns (error, description) or None.
+    request_rules: Callable[..., tuple[str, str] | None] | None = None
+    # Called with (tx, ns, client, subject) when a client_credentials grant names a subject.
+    subject_check: Callable[..., None] | None = None
+    # Called with (tx, ns, code record) when an authorization code is exchanged (Moneyhub
+    # completes a payment only then).
+    on_code_exchange: Callable[..., None] | None = None
 
     def issuer(self, base: str) -> str:
         return base + self.issuer_path

@@ -78,6 +78,10 @@ def parse_authorization_request(
     ids: Ids,
 ) -> dict[str, Any]:
     """Validate a request and store it; the stored record drives the page and the decision."""
+    if not params.get("client_id") and params.get("request_uri"):
+        # A pushed request names its client (Moneyhub's payment URLs carry only request_uri).
+        pushed = tx.get(ns, PUSHED_KIND, str(params["request_uri"]).rsplit(":", 1)[-1])
+        params = {**params, "client_id": str((pushed or {}).get("client_id") or "")}
     client = _client(tx, ns, profile, params.get("client_id"))
     params = _resolve(tx, ns, client, params, issuer=issuer, now=now)
     redirect_uri = params.get("redirect_uri")
@@ -100,6 +104,10 @@ def parse_authorization_request(
         "claims": _claims(params.get("claims")),
     }
     _check(profile, client, request)
+    if profile.request_rules is not None:
+        problem = profile.request_rules(tx, ns, client, request)
+        if problem is not None:
+            raise RedirectError(request, *problem)
     request["consent_id"] = _intent(profile, request)
     request["id"] = ids.uuid(tx, ns, REQUEST_KIND)
     request["status"] = "pending"
@@ -159,8 +167,13 @@ def push_request(
     issuer: str,
     now: datetime,
     ids: Ids,
+    prefix: str = REQUEST_URI_PREFIX,
 ) -> tuple[str, int]:
-    """RFC 9126: keep the parameters; return the ``request_uri`` and its lifetime."""
+    """RFC 9126: keep the parameters; return the ``request_uri`` and its lifetime.
+
+    ``prefix``: the URI scheme of the provider's request URIs (RFC 9126's, or Moneyhub's
+    ``urn:x-mh-request:``).
+    """
     if "request_uri" in params:
         raise refuse("request_uri is not allowed in a pushed authorisation request")
     resolved = _resolve(tx, ns, client, params, issuer=issuer, now=now)
@@ -169,9 +182,16 @@ def push_request(
         raise refuse(f"redirect_uri {redirect_uri!r} is not registered for this client")
     key = ids.hex(tx, ns, PUSHED_KIND, 32)
     lifetime = 90
-    record = {"params": resolved, "expires_at": int(now.timestamp()) + lifetime, "used": False}
+    uri = prefix + key
+    record = {
+        "params": resolved,
+        "client_id": client["client_id"],
+        "uri": uri,
+        "expires_at": int(now.timestamp()) + lifetime,
+        "used": False,
+    }
     tx.put(ns, PUSHED_KIND, key, record, tenant=client["client_id"])
-    return REQUEST_URI_PREFIX + key, lifetime
+    return uri, lifetime
 
 
 def _client(tx: Tx, ns: str, profile: AuthServerProfile, client_id: str | None) -> dict[str, Any]:
@@ -198,11 +218,13 @@ def _resolve(
 def _pushed(
     tx: Tx, ns: str, client: dict[str, Any], request_uri: str, now: datetime
 ) -> dict[str, str]:
-    if not request_uri.startswith(REQUEST_URI_PREFIX):
+    if not request_uri.startswith("urn:"):
         raise refuse("request_uri must come from this server's pushed authorisation endpoint")
-    key = request_uri.removeprefix(REQUEST_URI_PREFIX)
+    key = request_uri.rsplit(":", 1)[-1]
     record = tx.lock(ns, PUSHED_KIND, key, tenant=client["client_id"])
-    if record is None or record["used"] or record["expires_at"] <= now.timestamp():
+    if record is None or record.get("uri", REQUEST_URI_PREFIX + key) != request_uri:
+        raise refuse("request_uri is unknown, used or expired")
+    if record["used"] or record["expires_at"] <= now.timestamp():
         raise refuse("request_uri is unknown, used or expired")
     record["used"] = True
     tx.put(ns, PUSHED_KIND, key, record, tenant=client["client_id"])
