@@ -9,6 +9,7 @@ from mockserver.providers.fena.bank_login import FENA_BANK
 from mockserver.providers.fena.consent_kinds import FenaConsents
 from mockserver.providers.mogoplus import errors as mogoplus_errors
 from mockserver.providers.moneyhub import errors as moneyhub_errors
+from mockserver.providers.moneyhub import live_updates as moneyhub_live_updates
 from mockserver.providers.moneyhub.consent_page import MoneyhubConsents
 from mockserver.providers.moneyhub.identity_profile import MONEYHUB_AUTH
 from mockserver.providers.ob import errors as ob_errors
@@ -54,6 +55,7 @@ PROVIDERS: tuple[Provider, ...] = (
         envelope=moneyhub_errors.envelope,
         auth_server=MONEYHUB_AUTH,
         consent_adapter=MoneyhubConsents,
+        booking_listener=moneyhub_live_updates.on_booking,
     ),
     Provider(
         key="mogoplus",

@@ -147,6 +147,7 @@ def _notify(tx: Tx, ns: str, sandbox: Sandbox, payment: dict[str, Any]) -> None:
         payload={
             "id": sandbox.ids.uuid(tx, ns, "moneyhub.webhook"),
             "eventType": event,
+            "userId": payment.get("userId"),
             "payload": body,
         },
         secret=str(client.get("client_secret") or ""),
