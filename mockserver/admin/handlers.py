@@ -11,6 +11,7 @@ from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.sandbox import current_sandbox
+from mockserver.providers.mogoplus import processing
 
 Reply = tuple[Any, int]
 
@@ -88,6 +89,16 @@ async def remove_fault(faultId: str) -> Reply:
     if not current_sandbox().faults.remove(_ns(), faultId):
         raise ApiError(404, f"no fault rule {faultId!r} in this namespace", path="faultId")
     return None, 204
+
+
+async def get_mogoplus_processing() -> Reply:
+    with current_sandbox().store.read() as tx:
+        return processing.current(tx, _ns()), 200
+
+
+async def set_mogoplus_processing(body: dict[str, Any]) -> Reply:
+    with current_sandbox().store.transaction() as tx:
+        return processing.configure(tx, _ns(), body), 200
 
 
 async def get_rate_limit() -> Reply:

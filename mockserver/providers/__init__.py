@@ -8,6 +8,7 @@ from mockserver.providers.fena import events as fena_events
 from mockserver.providers.fena.bank_login import FENA_BANK
 from mockserver.providers.fena.consent_kinds import FenaConsents
 from mockserver.providers.mogoplus import errors as mogoplus_errors
+from mockserver.providers.mogoplus.auth import MOGOPLUS_AUTH
 from mockserver.providers.moneyhub import errors as moneyhub_errors
 from mockserver.providers.moneyhub import live_updates as moneyhub_live_updates
 from mockserver.providers.moneyhub.consent_page import MoneyhubConsents
@@ -63,6 +64,7 @@ PROVIDERS: tuple[Provider, ...] = (
         prefix="/mogoplus",
         mounts=(Mount("/mogoplus", "mogoplus.yaml", "insights"),),
         envelope=mogoplus_errors.envelope,
+        auth_server=MOGOPLUS_AUTH,
         fapi_interaction_id=True,
     ),
 )
