@@ -174,6 +174,21 @@ def connect(
     return connection
 
 
+def covering(
+    tx: Tx, ns: str, user: dict[str, Any], bank_id: str, psu_account_id: str
+) -> dict[str, Any] | None:
+    """The user's connection to ``bank_id`` that already brings this PSU account, if any."""
+    linked = {
+        a["connectionId"]
+        for a in tx.list(ns, ACCOUNT_KIND, parent=user["userId"])
+        if a.get("_psu_account") == psu_account_id
+    }
+    for connection in for_user(tx, ns, user):
+        if connection["bankId"] == bank_id and connection["id"] in linked:
+            return connection
+    return None
+
+
 def for_user(tx: Tx, ns: str, user: dict[str, Any]) -> list[dict[str, Any]]:
     return tx.list(ns, KIND, parent=user["userId"])
 

@@ -85,8 +85,12 @@ class MoneyhubConsents:
             chosen = [a for a in decision.accounts if a in payers] or list(payers)
             if not chosen:
                 raise ApiError(400, "choose an account to pay from")
-            connection = connections.connect(
-                tx, ns, self._sandbox, user, _bank_id(request), decision.psu, [chosen[0]], now
+            # A payment from an account the user already connected reuses that connection.
+            bank_id = _bank_id(request)
+            connection = connections.covering(
+                tx, ns, user, bank_id, chosen[0]
+            ) or connections.connect(
+                tx, ns, self._sandbox, user, bank_id, decision.psu, [chosen[0]], now
             )
             payment = payments.create(
                 tx, ns, self._sandbox, request["client_id"], claims, chosen[0], user["userId"], now

@@ -19,6 +19,8 @@ from mockserver.providers.moneyhub.money import amount
 KIND = connections.ACCOUNT_KIND
 BALANCE_KIND = "moneyhub.balance"
 IDENTIFYING = ("sortCodeAccountNumber", "iban", "pan")
+# Account fields the swagger also reserves for accounts_details:read.
+DETAIL_FIELDS = ("accountHolderName", "accountReference")
 
 
 def public(
@@ -27,6 +29,8 @@ def public(
     shown = {k: v for k, v in account.items() if not k.startswith("_")}
     if not details:
         shown["details"] = {k: v for k, v in shown["details"].items() if k not in IDENTIFYING}
+        for field in DETAIL_FIELDS:
+            shown.pop(field, None)
     if not transaction_data:
         shown.pop("transactionData", None)
     return shown
@@ -108,14 +112,23 @@ def delete(tx: Tx, ns: str, user_id: str, account_id: str) -> None:
     connections.delete_account_data(tx, ns, user_id, account_id)
 
 
+def _record(
+    tx: Tx, ns: str, sandbox: Sandbox, client_id: str, account_id: str, balance: dict[str, Any]
+) -> None:
+    balance_id = sandbox.ids.uuid(tx, ns, BALANCE_KIND)
+    stored = {"id": balance_id, **balance}
+    tx.put(ns, BALANCE_KIND, balance_id, stored, tenant=client_id, parent=account_id)
+
+
 def balances(tx: Tx, ns: str, account: dict[str, Any]) -> list[dict[str, Any]]:
-    """The current balance, then every balance recorded for the account, newest first."""
+    """Every balance the account has had (its current one included), newest date first."""
     recorded = [
         {k: v for k, v in b.items() if k != "id"}
-        for b in tx.list(ns, BALANCE_KIND, parent=account["id"], newest_first=True)
+        for b in tx.list(ns, BALANCE_KIND, parent=account["id"])
     ]
     current = account["balance"]
-    return [current, *[b for b in recorded if b != current]]
+    history = [current, *[b for b in recorded if b != current]]
+    return sorted(history, key=lambda b: str(b["date"]), reverse=True)
 
 
 def add_balance(
@@ -130,13 +143,14 @@ def add_balance(
 ) -> dict[str, Any]:
     """Record a balance; the newest-dated one becomes the account's balance."""
     account = find(tx, ns, user_id, account_id)
+    if not tx.list(ns, BALANCE_KIND, parent=account_id, limit=1):
+        # The first recorded balance keeps the one the account had until now.
+        _record(tx, ns, sandbox, client_id, account_id, account["balance"])
     balance = {
         "amount": amount(int(body["amount"]["value"]), account["currency"]),
         "date": body["date"],
     }
-    balance_id = sandbox.ids.uuid(tx, ns, BALANCE_KIND)
-    stored = {"id": balance_id, **balance}
-    tx.put(ns, BALANCE_KIND, balance_id, stored, tenant=client_id, parent=account_id)
+    _record(tx, ns, sandbox, client_id, account_id, balance)
     if balance["date"] >= account["balance"]["date"]:
         account["balance"] = balance
         _save(tx, ns, account, client_id, now)

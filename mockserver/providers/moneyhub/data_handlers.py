@@ -19,7 +19,7 @@ from mockserver.providers.moneyhub import (
 from mockserver.providers.moneyhub.replies import (
     client_id,
     no_content,
-    page,
+    paged,
     reply,
     run,
     scopes,
@@ -82,8 +82,8 @@ async def get_accounts(
         data_accounts.public(a, details=_details(), transaction_data=showTransactionData)
         for a in listed
     ]
-    chosen, meta = page(shown, limit, offset)
-    return reply({"data": chosen, "meta": meta})
+    query = {"showTransactionData": showTransactionData, **_}
+    return reply(paged(shown, limit, offset, query))
 
 
 async def get_accounts_list(**params: Any) -> ConnexionResponse:
@@ -199,10 +199,8 @@ async def get_transactions(
 ) -> ConnexionResponse:
     user, granted = user_id(), scopes()
     listed = run(lambda tx, ns, sb, now: data_transactions.listing(tx, ns, user, query, granted))
-    chosen, meta = page(
-        [data_transactions.public(t) for t in listed], limit if limit is not None else 1000, offset
-    )
-    return reply({"data": chosen, "meta": meta})
+    shown = [data_transactions.public(t) for t in listed]
+    return reply(paged(shown, limit if limit is not None else 1000, offset, query))
 
 
 async def get_transaction(transactionId: str) -> ConnexionResponse:
@@ -259,8 +257,7 @@ async def get_categories(
 ) -> ConnexionResponse:
     user = user_id()
     listed = run(lambda tx, ns, sb, now: data_insights.categories(tx, ns, user, type))
-    chosen, meta = page(listed, limit, offset)
-    return reply({"data": chosen, "meta": meta})
+    return reply(paged(listed, limit, offset, {"type": type}))
 
 
 async def get_category(categoryId: str) -> ConnexionResponse:

@@ -55,7 +55,8 @@ def listing(
             continue
         if query.get("categoryId") and row["categoryId"] != query["categoryId"]:
             continue
-        if text and text not in f"{row['longDescription']} {row['shortDescription']}".lower():
+        searched = f"{row['longDescription']} {row['shortDescription']} {row.get('notes', '')}"
+        if text and text not in searched.lower():
             continue
         if (sign and value * sign <= 0) or (direction and value * direction <= 0):
             continue

@@ -17,7 +17,7 @@ from mockserver.core.urls import absolute_url
 from mockserver.providers.moneyhub import bank_icons, catalog, connections, payees, payments, users
 from mockserver.providers.moneyhub.data_handlers import *  # noqa: F403 (the Data API's operations)
 from mockserver.providers.moneyhub.identity_profile import BASE, MONEYHUB_AUTH
-from mockserver.providers.moneyhub.replies import client_id, no_content, page, reply, run
+from mockserver.providers.moneyhub.replies import client_id, no_content, paged, reply, run
 
 REQUEST_URI_PREFIX = "urn:x-mh-request:"
 CONNECTION_LISTS = ("all", "api", "legacy", "test", "beta")
@@ -144,8 +144,7 @@ async def register_user(body: dict[str, Any] | None = None) -> ConnexionResponse
 
 async def get_users(limit: int | None = None, offset: int | None = None) -> ConnexionResponse:
     listed = run(lambda tx, ns, sb, now: users.listing(tx, ns, client_id()))
-    chosen, meta = page([users.public(u) for u in listed], limit, offset)
-    return reply({"data": chosen, "meta": meta})
+    return reply(paged([users.public(u) for u in listed], limit, offset))
 
 
 async def get_user(userId: str) -> ConnexionResponse:
@@ -187,14 +186,12 @@ async def add_payee(body: dict[str, Any]) -> ConnexionResponse:
 
 async def get_payees(limit: int | None = None, offset: int | None = None) -> ConnexionResponse:
     listed = run(lambda tx, ns, sb, now: payees.listing(tx, ns, client_id(), None, 0))
-    chosen, meta = page(listed, limit, offset)
-    return reply({"data": chosen, "meta": meta})
+    return reply(paged(listed, limit, offset))
 
 
 async def get_payments(limit: int | None = None, offset: int | None = None) -> ConnexionResponse:
     listed = run(lambda tx, ns, sb, now: payments.listing(tx, ns, client_id(), None, 0))
-    chosen, meta = page([payments.public(p) for p in listed], limit, offset)
-    return reply({"data": chosen, "meta": meta})
+    return reply(paged([payments.public(p) for p in listed], limit, offset))
 
 
 async def get_payment(id: str) -> ConnexionResponse:

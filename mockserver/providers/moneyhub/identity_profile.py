@@ -38,6 +38,12 @@ SCOPES = (
     "savings_goals:read",
     "savings_goals:write",
     "savings_goals:write:all",
+    "standing_orders:read",
+    "standing_orders_detail:read",
+    "statements_basic:read",
+    "statements_detail:read",
+    "connection:read",
+    "connection:delete",
     "user:create",
     "user:read",
     "user:delete",
@@ -59,6 +65,9 @@ def _check_subject(tx: Tx, ns: str, client: dict[str, Any], subject: str) -> Non
 def _request_rules(
     tx: Tx, ns: str, client: dict[str, Any], request: dict[str, Any]
 ) -> tuple[str, str] | None:
+    unknown = [s for s in request["scope"] if s not in SCOPES and not s.startswith("id:")]
+    if unknown:
+        return "invalid_scope", f"unknown scopes: {' '.join(unknown)}"
     problem = scope_problem(request["scope"], request["claims"])
     if problem is not None:
         return "invalid_scope", problem

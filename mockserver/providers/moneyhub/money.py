@@ -11,12 +11,7 @@ def pence(value: Decimal | str) -> int:
 
 
 def amount(value: int, currency: str = "GBP") -> dict[str, Any]:
-    """``{"value", "majorUnits", "minorUnits", "currency"}``; the parts carry the sign."""
-    sign = -1 if value < 0 else 1
+    """``{"value", "majorUnits", "minorUnits", "currency"}``: ``value`` carries the sign, the
+    parts are those of its size (the swagger: -2300 is 23 major units and 0 minor)."""
     major, minor = divmod(abs(value), 100)
-    return {
-        "value": value,
-        "majorUnits": sign * major,
-        "minorUnits": sign * minor,
-        "currency": currency,
-    }
+    return {"value": value, "majorUnits": major, "minorUnits": minor, "currency": currency}
