@@ -25,6 +25,7 @@ from mockserver.core.asgi import JSON, Receive, Scope, Send, error_body
 from mockserver.core.context import DEFAULT_NAMESPACE
 from mockserver.core.errors import ApiError, from_exception
 from mockserver.core.jsoncodec import to_bytes
+from mockserver.core.middleware.accept import AcceptMiddleware
 from mockserver.core.middleware.context import ContextMiddleware
 from mockserver.core.middleware.cors import ProviderCORSMiddleware
 from mockserver.core.middleware.faults import FaultMiddleware
@@ -112,6 +113,14 @@ class SandboxApp:
             )
         app.add_middleware(
             FaultMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, sandbox=self.sandbox
+        )
+        produced = {
+            (spec.base_path, operation_id): types
+            for spec in self.specs
+            for operation_id, types in spec.produced_media_types().items()
+        }
+        app.add_middleware(
+            AcceptMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, produced=produced
         )
         for exc_class in (Exception, HTTPException, ProblemException, ApiError):
             app.add_error_handler(exc_class, self._render_error)

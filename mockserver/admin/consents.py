@@ -43,10 +43,11 @@ def decide_consent(
     sandbox: Sandbox, ns: str, provider: str, consent_id: str, approve: bool, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Decide the authorisation request waiting for a consent, as its PSU."""
-    try:
-        profile = sandbox.identity.profile(provider)
-    except KeyError as exc:
-        raise ApiError(404, f"{provider} has no consents to decide") from exc
+    known = next((p for p in sandbox.providers if p.key == provider), None)
+    if known is None or known.consent_adapter is None:
+        # MogoPlus has a token endpoint but no consents: nothing there for a PSU to decide.
+        raise ApiError(404, f"{provider} has no consents to decide")
+    profile = sandbox.identity.profile(provider)
     with sandbox.store.read() as tx:
         waiting = [
             r

@@ -68,6 +68,33 @@ class LoadedSpec:
             out.append((re.compile(f"^{pattern}$"), methods))
         return out
 
+    def produced_media_types(self) -> dict[str, frozenset[str]]:
+        """Per operationId, the media types its successful responses may have (bare types).
+
+        Operations whose successes have no body (a 204) are left out: any Accept will do.
+        """
+        out: dict[str, frozenset[str]] = {}
+        for item in self.document.get("paths", {}).values():
+            for method, operation in item.items():
+                if method not in HTTP_METHODS or "operationId" not in operation:
+                    continue
+                types: set[str] = set()
+                for status, response in operation.get("responses", {}).items():
+                    if str(status).startswith("2"):
+                        response = self._resolve(response)
+                        types |= {t.split(";")[0].strip() for t in response.get("content", {})}
+                if types:
+                    out[operation["operationId"]] = frozenset(types)
+        return out
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            target: Any = self.document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            node = target
+        return node
+
 
 def _strip_media_parameters(response: dict[str, Any]) -> None:
     content = response.get("content")

@@ -225,3 +225,25 @@ def test_bad_submissions_name_the_field(
     change(body)
     error = cdr_error(submit(api, body), status)
     assert field in error["detail"]
+
+
+def test_the_documents_other_errors_in_the_cdr_envelope(api: NamespacedClient) -> None:
+    headers = token(api)
+    unknown = "0b6f3c55-2d1e-4c8a-9f7b-6a5e4d3c2b10"
+    cdr_error(api.put(f"{BASE}/{unknown}", json={}, headers=headers), 405)
+    cdr_error(api.get(f"{BASE}/{unknown}", headers={**headers, "Accept": "application/xml"}), 406)
+    form = api.post(BASE, content=b"a=1", headers={**headers, "Content-Type": "text/plain"})
+    cdr_error(form, 415)
+    cdr_error(api.get(f"{BASE}/not-a-uuid", headers=headers), 400)
+    # Rate limits, outages and failures come from the admin API's rate limit and fault rules,
+    # still in the provider's envelope.
+    api.put("/__admin/rate-limit", json={"enabled": True, "requests": 1, "per_seconds": 3600})
+    api.get(f"{BASE}/{unknown}", headers=headers)
+    limited = api.get(f"{BASE}/{unknown}", headers=headers)
+    cdr_error(limited, 429)
+    assert limited.headers["Retry-After"]
+    api.put("/__admin/rate-limit", json={"enabled": False})
+    for status in (500, 503):
+        rule = {"provider": "mogoplus", "path": f"{BASE}/*", "status": status, "times": 1}
+        assert api.post("/__admin/faults", json=rule).status_code == 201
+        cdr_error(api.get(f"{BASE}/{unknown}", headers=headers), status)
