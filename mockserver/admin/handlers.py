@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from connexion.lifecycle import ConnexionResponse
+
 from mockserver import __version__
-from mockserver.admin import clients, consents, state, webhooks
+from mockserver.admin import clients, consents, insights_page, state, webhooks
 from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
@@ -170,3 +172,13 @@ async def reject_consent(
     return consents.decide_consent(
         current_sandbox(), _ns(), provider, consentId, False, body or {}
     ), 200
+
+
+async def get_insights_page(insightsId: str) -> ConnexionResponse:
+    html = insights_page.render(current_sandbox(), _ns(), insightsId)
+    return ConnexionResponse(
+        status_code=200,
+        mimetype="text/html",
+        body=html.encode("utf-8"),
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
