@@ -27,6 +27,7 @@ from jsonschema import FormatChecker  # type: ignore[import-untyped, unused-igno
 from mockserver.core.errors import ApiError
 from mockserver.core.specs import load_spec
 from mockserver.providers.fena.errors import envelope
+from tests.support.openapi_doc import HTTP_METHODS, deref
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "fena.yaml"
 DOCUMENT = (
@@ -36,7 +37,6 @@ DOCUMENT = (
     / "fena-data-and-vrp-api-1.0.1.txt"
 )
 BASE = "/fena"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -122,20 +122,6 @@ MALFORMED_SAMPLES = {("create_vrp_consent", "response")}
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return load_spec(SPEC, BASE).document
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every local ``$ref`` replaced by what it points at, all the way down."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return deref(document, target)
-        return {key: deref(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [deref(document, value) for value in node]
-    return node
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from jsonschema import FormatChecker
 from mockserver.core.errors import ApiError, oauth_error
 from mockserver.core.specs import load_spec
 from mockserver.providers.mogoplus.errors import envelope
+from tests.support.openapi_doc import HTTP_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -44,7 +45,6 @@ EXAMPLES = SHARED / "provider-docs" / "mogoplus-insights-examples.txt"
 CDR_BANKING = SHARED / "reference" / "cdr" / "v1.36.0-cds_banking.json"
 BASE = "/mogoplus"
 JSON = "application/json"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 INSIGHTS = "/cdr-data/v2/banking-data-insights"
 
 OPERATIONS: dict[tuple[str, str], str] = {

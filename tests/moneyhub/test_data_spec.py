@@ -40,6 +40,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from mockserver.core.errors import ApiError
 from mockserver.core.specs import load_spec
 from mockserver.providers.moneyhub.errors import envelope
+from tests.support.openapi_doc import deref, operations
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "moneyhub_data.yaml"
@@ -48,7 +49,6 @@ REFERENCE = REFERENCE_DIR / "moneyhub-data-api-swagger.json"
 SCOPES_FILE = REFERENCE_DIR / "moneyhub-scopes.yml"
 BASE = "/moneyhub/api/v2.0"
 JSON = "application/json"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 # Every operation of our spec, and its operationId (the handler that serves it).
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -304,33 +304,6 @@ def reference(raw_reference: dict[str, Any]) -> dict[str, Any]:
     for fix in REFERENCE_FIXES.values():
         fix(fixed)
     return fixed
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every local ``$ref`` replaced by what it points at, all the way down."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return deref(document, target)
-        return {key: deref(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [deref(document, value) for value in node]
-    return node
-
-
-def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Each operation, dereferenced, with its path item's parameters merged into its own."""
-    found = {}
-    for path, item in document["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                operation = deref(document, item[method])
-                shared = deref(document, item.get("parameters", []))
-                operation["parameters"] = shared + operation.get("parameters", [])
-                found[(method, path)] = operation
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from jsonschema import FormatChecker  # type: ignore[import-untyped, unused-igno
 from mockserver.core.errors import ApiError, oauth_error
 from mockserver.core.specs import load_spec
 from mockserver.providers.moneyhub.errors import envelope
+from tests.support.openapi_doc import HTTP_METHODS, deref
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "moneyhub_identity.yaml"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -43,7 +44,6 @@ DOCUMENT = SHARED / "provider-docs" / "moneyhub-auth-and-data-api.txt"
 BASE = "/moneyhub/identity"
 SANDBOX_URL = "http://testserver" + BASE  # what the reference's URLs become
 LIVE_URL = "https://identity.moneyhub.co.uk"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 OPERATIONS: dict[tuple[str, str], str] = {
     ("get", "/oidc/.well-known/openid-configuration"): "discovery",
@@ -95,20 +95,6 @@ OAUTH_PROTOCOL = {"token", "pushed_authorization", "create_request_uri"}
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return load_spec(SPEC, BASE).document
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every local ``$ref`` replaced by what it points at, all the way down."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return deref(document, target)
-        return {key: deref(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [deref(document, value) for value in node]
-    return node
 
 
 @pytest.fixture(scope="module")

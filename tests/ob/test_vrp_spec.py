@@ -27,6 +27,7 @@ from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
 
 from mockserver.core.specs import load_spec
 from tests.conftest import NamespacedClient
+from tests.support.openapi_doc import deref, operations
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "openbanking_uk_vrp.yaml"
 REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "openbanking-uk"
@@ -59,7 +60,6 @@ OPERATIONS: dict[tuple[str, str], str] = {
 }
 OPERATION_KEYS = sorted(OPERATIONS)
 IDS = [f"{method.upper()} {path}" for method, path in OPERATION_KEYS]
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 TPP = {"TPPOAuth2Security": ["payments"]}
 PSU = {"PSUOAuth2Security": ["payments"]}
@@ -121,33 +121,6 @@ def reference() -> dict[str, Any]:
         pytest.skip(f"the OBIE v3.1.11 VRP reference spec is not at {REFERENCE}")
     document: dict[str, Any] = json.loads(REFERENCE.read_text(encoding="utf-8"))
     return document
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every local ``$ref`` replaced by what it points at, all the way down."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return deref(document, target)
-        return {key: deref(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [deref(document, value) for value in node]
-    return node
-
-
-def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Each operation, dereferenced, with its path item's parameters merged into its own."""
-    found = {}
-    for path, item in document["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                operation = deref(document, item[method])
-                shared = deref(document, item.get("parameters", []))
-                operation["parameters"] = shared + operation.get("parameters", [])
-                found[(method, path)] = operation
-    return found
 
 
 @pytest.fixture(scope="module")
