@@ -8,7 +8,7 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver import __version__
-from mockserver.admin import clients, consents, insights_page, state, webhooks
+from mockserver.admin import clients, consents, dashboard, insights_page, state, webhooks
 from mockserver.core import context
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
@@ -182,3 +182,12 @@ async def get_insights_page(insightsId: str) -> ConnexionResponse:
         body=html.encode("utf-8"),
         headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
     )
+
+
+async def dashboard_page(token: str | None = None) -> ConnexionResponse:
+    # token is read by the page's script (kept in sessionStorage), not here.
+    return dashboard.page_response(_ns())
+
+
+async def dashboard_resources() -> Reply:
+    return dashboard.list_resources(current_sandbox(), _ns()), 200

@@ -85,6 +85,13 @@ def test_health_needs_no_token(guarded: TestClient) -> None:
     assert guarded.get("/__admin/health").status_code == 200
 
 
+def test_the_dashboard_page_loads_but_its_data_needs_the_token(guarded: TestClient) -> None:
+    page = guarded.get("/__admin/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert guarded.get("/__admin/dashboard/resources").status_code == 401
+    assert guarded.post("/__admin/reset").status_code == 401
+
+
 def test_admin_token_does_not_guard_provider_apis(guarded: TestClient) -> None:
     assert guarded.get(ITEMS, headers={"X-Probe-Client": "c"}).status_code == 200
 

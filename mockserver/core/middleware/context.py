@@ -34,7 +34,10 @@ from mockserver.core.urls import base_url
 log = logging.getLogger("mockserver")
 
 ADMIN_PREFIX = "/__admin"
+DASHBOARD_PATHS = ("/__admin/", "/__admin")
 HEALTH_PATH = ADMIN_PREFIX + "/health"
+# Admin pages any browser may load: the health check, and the dashboard's (dataless) page.
+OPEN_ADMIN_PAGES = (HEALTH_PATH, ADMIN_PREFIX + "/", ADMIN_PREFIX)
 MAX_BODY = 10 * 1024 * 1024
 INTERACTION_HEADER = "x-fapi-interaction-id"
 
@@ -152,8 +155,10 @@ class ContextMiddleware:
 
     def _check_admin_token(self, ctx: context.RequestContext, headers: dict[str, str]) -> None:
         expected = self.sandbox.settings.admin_token
-        if not expected or (ctx.method == "GET" and ctx.path == HEALTH_PATH):
-            return  # the container HEALTHCHECK needs no token; health reveals nothing
+        if not expected or (ctx.method == "GET" and ctx.path in OPEN_ADMIN_PAGES):
+            # The container HEALTHCHECK needs no token, and the dashboard's page holds no data
+            # (it asks the token of its user, and sends it on every API call it makes).
+            return
         scheme, _, given = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
             raise ApiError(
