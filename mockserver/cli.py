@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from mockserver import __version__
+from mockserver.core.request_log import logging_config
 from mockserver.settings import PARSERS, env_name, from_environment, to_environment
 
 _HELP = {
@@ -33,6 +34,9 @@ _HELP = {
     "relax_jws": "accept OBIE requests without a valid x-jws-signature (true/false); by default "
     "it is verified against the client's registered JWKS",
     "log_level": "uvicorn log level: critical, error, warning, info, debug",
+    "log_format": "text or json: the format of the log, one line per request (at log level info: "
+    "namespace, provider, operationId, method, path, status, latency, interaction id; admin calls "
+    "too at debug); json makes every log line one JSON object",
     "webhook_timeout": "seconds a webhook receiver has to answer one delivery attempt",
     "webhook_max_attempts": "delivery attempts of a webhook before it is marked failed",
     "webhook_backoff_base": "seconds before the first webhook retry; each retry waits twice "
@@ -56,6 +60,7 @@ _DEFAULTS = {
     "response_validation": "false",
     "relax_jws": "false",
     "log_level": "warning",
+    "log_format": "text",
     "webhook_timeout": "5",
     "webhook_max_attempts": "6",
     "webhook_backoff_base": "1",
@@ -113,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=logging_config(settings.log_format, settings.log_level),
+        access_log=False,  # the request log (mockserver.core.request_log) says more
         server_header=False,
         date_header=False,  # responses are byte-for-byte reproducible
         proxy_headers=True,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.core.paths import bundled_dir
+from mockserver.core.request_log import LOG_FORMATS
 
 IN_MEMORY_DB = "sqlite://"
 
@@ -32,6 +33,8 @@ class Settings:
     # OBIE x-jws-signature: verified against the client's JWKS unless relaxed (then not needed).
     relax_jws: bool = False
     log_level: str = "warning"
+    # One line per request (at log level info): "text" or "json" (then every log line is JSON).
+    log_format: str = "text"
     # Webhook delivery: real seconds (network I/O), not the sandbox clock.
     webhook_timeout: float = 5.0
     webhook_max_attempts: int = 6
@@ -55,6 +58,10 @@ def _parse_clock(text: str) -> datetime:
     return value
 
 
+def _parse_choice(text: str) -> str:
+    return text.strip().lower()
+
+
 def _parse_origins(text: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in text.split(",") if o.strip())
 
@@ -75,6 +82,7 @@ PARSERS: dict[str, Any] = {
     "response_validation": _parse_bool,
     "relax_jws": _parse_bool,
     "log_level": str,
+    "log_format": _parse_choice,
     "webhook_timeout": float,
     "webhook_max_attempts": int,
     "webhook_backoff_base": float,
@@ -126,6 +134,8 @@ def validate(settings: Settings) -> None:
             "--workers > 1 needs a shared database: pass --db with a SQLite file or a "
             "postgresql:// URL (an in-memory database lives inside one process)"
         )
+    if settings.log_format not in LOG_FORMATS:
+        raise ValueError(f"--log-format must be one of {', '.join(LOG_FORMATS)}")
     if settings.journal_size < 1:
         raise ValueError("journal size must be at least 1")
     if settings.webhook_timeout <= 0 or settings.webhook_poll_interval <= 0:

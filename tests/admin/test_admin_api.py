@@ -251,7 +251,7 @@ def test_journal_records_provider_requests_with_filters(api: NamespacedClient) -
     created = entries[2]
     assert created["method"] == "POST"
     assert created["provider"] == "fena"
-    assert created["operationId"] == "tests.support.probe_handlers.create_item"
+    assert created["operationId"] == "create_item"
     assert created["status"] == 201
     assert created["namespace"] == api.namespace
     assert created["latency_ms"] >= 0

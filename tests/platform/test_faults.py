@@ -135,7 +135,7 @@ def test_probability_half_fires_some_of_the_time_and_repeats(api: NamespacedClie
 
 
 def test_match_by_operation_id(api: NamespacedClient) -> None:
-    add_rule(api, operationId="tests.support.probe_handlers.create_item", status=409)
+    add_rule(api, operationId="create_item", status=409)
     assert api.get(ITEMS, headers=CLIENT).status_code == 200
     created = api.post(ITEMS, json={"name": "a", "amount": "1.00"}, headers=CLIENT)
     assert created.status_code == 409

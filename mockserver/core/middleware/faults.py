@@ -38,7 +38,10 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         routing = scope.get("extensions", {}).get(ROUTING_KEY, {})
-        ctx.operation_id = routing.get("operation_id")
+        # Connexion names the operation by its resolved handler ("<module>.<operationId>");
+        # rules, the journal and the logs use the spec's operationId.
+        resolved = routing.get("operation_id")
+        ctx.operation_id = str(resolved).rsplit(".", 1)[-1] if resolved else None
 
         verdict = self.sandbox.rate_limiter.check(ctx.namespace, client_key(header_map(scope)))
         if not verdict.allowed:

@@ -1,13 +1,15 @@
 """Records each provider request and its answer in the journal (admin calls are not recorded).
 
 Bodies are kept up to the configured size and secrets are redacted before anything is written.
+Every request served is also logged as one line (``request_log``; admin calls at debug level).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
-from mockserver.core import context
+from mockserver.core import context, request_log
 from mockserver.core.asgi import ASGIApp, Message, Receive, Scope, Send
 from mockserver.core.clock import isoformat
 from mockserver.core.middleware.context import ADMIN_PREFIX
@@ -22,8 +24,11 @@ class JournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = context.from_scope(scope)
-        if scope["type"] != "http" or ctx is None or ctx.path.startswith(ADMIN_PREFIX):
+        if scope["type"] != "http" or ctx is None:
             await self.app(scope, receive, send)
+            return
+        if ctx.path.startswith(ADMIN_PREFIX):
+            await self._admin(scope, receive, send, ctx)
             return
         limit = self.sandbox.journal.body_limit
         started_at = time.perf_counter()
@@ -49,6 +54,38 @@ class JournalMiddleware:
             latency_ms = (time.perf_counter() - started_at) * 1000
             self._record(scope, ctx, response, latency_ms)
 
+    async def _admin(
+        self, scope: Scope, receive: Receive, send: Send, ctx: context.RequestContext
+    ) -> None:
+        """An admin call: not journaled (it would drown the provider requests); logged at debug."""
+        if not request_log.enabled(logging.DEBUG):
+            await self.app(scope, receive, send)
+            return
+        started_at = time.perf_counter()
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            routing = scope.get("extensions", {}).get("connexion_routing", {})
+            request_log.log_request(
+                namespace=ctx.namespace,
+                provider="admin",
+                operation_id=str(routing.get("operation_id") or "").rsplit(".", 1)[-1] or None,
+                method=ctx.method,
+                path=ctx.path,
+                status=status,
+                latency_ms=(time.perf_counter() - started_at) * 1000,
+                interaction_id=None,
+                level=logging.DEBUG,
+            )
+
     def _record(
         self,
         scope: Scope,
@@ -63,21 +100,35 @@ class JournalMiddleware:
         request_body = ctx.extra.get("body", b"")
         response_body = response["body"]
         assert isinstance(response_body, bytes)
+        status = response["status"]
+        assert isinstance(status, int)
+        provider = ctx.provider.key if ctx.provider else None
         entry = {
             "time": isoformat(self.sandbox.clock.now(ctx.namespace)),
             "namespace": ctx.namespace,
             "method": ctx.method,
             "path": ctx.path,
             "query": scope.get("query_string", b"").decode("latin-1"),
-            "provider": ctx.provider.key if ctx.provider else None,
+            "provider": provider,
             "operationId": ctx.operation_id,
-            "status": response["status"],
+            "status": status,
             "latency_ms": round(latency_ms, 3),
             "fault": ctx.fault_id,
             "dropped": bool(ctx.extra.get("dropped")),
             "request": _message(request_headers, request_body, limit),
             "response": _message(response_headers, response_body, limit),
         }
+        request_log.log_request(
+            namespace=ctx.namespace,
+            provider=provider,
+            operation_id=ctx.operation_id,
+            method=ctx.method,
+            path=ctx.path,
+            status=status,
+            latency_ms=latency_ms,
+            interaction_id=ctx.interaction_id,
+            fault=ctx.fault_id,
+        )
         self.sandbox.journal.record(ctx.namespace, entry)
 
 
