@@ -28,6 +28,7 @@ from mockserver.core.jsoncodec import to_bytes
 from mockserver.core.middleware.accept import AcceptMiddleware
 from mockserver.core.middleware.context import ContextMiddleware
 from mockserver.core.middleware.cors import ProviderCORSMiddleware
+from mockserver.core.middleware.explorer import ExplorerMiddleware
 from mockserver.core.middleware.faults import FaultMiddleware
 from mockserver.core.middleware.journal import JournalMiddleware
 from mockserver.core.middleware.pages import ConsentPageMiddleware
@@ -72,6 +73,7 @@ class SandboxApp:
         inner = ConsentPageMiddleware(inner, self.sandbox)
         inner = ProviderCORSMiddleware(inner, settings.cors_origins)
         inner = JournalMiddleware(inner, self.sandbox)
+        inner = ExplorerMiddleware(inner, self.specs, self.sandbox)  # pages: not journaled
         self._asgi = ContextMiddleware(inner, self.sandbox)
         self._warming: threading.Thread | None = None
 
