@@ -73,8 +73,8 @@ class SandboxServer:
         return result
 
     def namespace(self, name: str | None = None) -> SandboxNamespace:
-        """A handle on namespace ``name`` (default: a fresh one). Close it when done; it is not
-        reset on close (``reset()`` does that)."""
+        """A handle on namespace ``name`` (default: a fresh one). Close it when done (or use it
+        as a context manager); it is not reset on close (``reset()`` does that)."""
         return SandboxNamespace(self, name or namespace_name())
 
     def close(self) -> None:
@@ -170,6 +170,12 @@ class SandboxNamespace:
         self.client.close()
         if "admin" in self.__dict__:
             self.admin.close()
+
+    def __enter__(self) -> SandboxNamespace:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
         return _json(

@@ -54,7 +54,7 @@ def test_two_namespaces(mockserver):
     assert ob_clients(a) == {"only-in-a"} and ob_clients(b) == set()
     a.reset()
     assert ob_clients(a) == set()
-    a.close(), b.close()
+    a.close(), b.close()  # (or: with mockserver.namespace() as a: ...)
 """
 
 # In order, in one process: what a test changes in its namespace is gone after it.
@@ -93,8 +93,8 @@ SEED_PROBE = (
     + """
 
 def test_record_an_id(mockserver):
-    with open("id", "w") as out:
-        out.write(consent_id(mockserver.namespace("seed-probe")))
+    with mockserver.namespace("seed-probe") as space, open("id", "w") as out:
+        out.write(consent_id(space))
 """
 )
 
@@ -126,7 +126,8 @@ def test_a_users_suite_in_a_fresh_process(
     # Ids come from the seed: the same namespace has other ids here, under the default seed.
     seed_7 = (pytester.path / "id").read_text()
     assert seed_7.startswith("aac-")
-    assert seed_7 != consent_id(mockserver.namespace("seed-probe"))
+    with mockserver.namespace("seed-probe") as space:
+        assert seed_7 != consent_id(space)
 
 
 def test_parallel_workers_each_start_a_server(pytester: pytest.Pytester) -> None:
