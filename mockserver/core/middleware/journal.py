@@ -46,13 +46,25 @@ class JournalMiddleware:
                 assert isinstance(body, bytes)
                 if len(body) <= limit:  # keep one byte more than the limit to tell truncation
                     response["body"] = body + message.get("body", b"")[: limit + 1 - len(body)]
+                if not message.get("more_body", False):
+                    # Journaled before the last byte leaves: a client that has its answer finds
+                    # the request in the journal (from any worker).
+                    record()
             await send(message)
+
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                latency_ms = (time.perf_counter() - started_at) * 1000
+                self._record(scope, ctx, response, latency_ms)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            latency_ms = (time.perf_counter() - started_at) * 1000
-            self._record(scope, ctx, response, latency_ms)
+            record()  # an answer that never completed (an error, a dropped connection)
 
     async def _admin(
         self, scope: Scope, receive: Receive, send: Send, ctx: context.RequestContext
