@@ -75,7 +75,9 @@ def missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and later tests that call asyncio.run() there would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     reason = missing()
     if reason is not None:
