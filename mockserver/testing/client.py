@@ -113,6 +113,26 @@ class SandboxClock:
         return datetime.fromisoformat(str(clock["now"]).replace("Z", "+00:00"))
 
 
+# The sandbox's own clients (fixtures/<provider>/clients.yaml, documented in the README).
+SANDBOX_CLIENTS = {
+    "ob": ("/ob/oauth2/token", "ob-sandbox-client", "ob-sandbox-secret"),
+    "moneyhub": (
+        "/moneyhub/identity/oidc/token",
+        "moneyhub-sandbox-client",
+        "moneyhub-sandbox-secret",
+    ),
+    "mogoplus": (
+        "/mogoplus/api/v1/oauth2/token",
+        "mogoplus-sandbox-client",
+        "mogoplus-sandbox-secret",
+    ),
+}
+FENA_CLIENT = {
+    "client_id": "8f7a4d52-1c3e-4b9a-9d2f-3e5b6c7d8e01",
+    "client_secret": "2b9c6e14-7f3a-4d85-a1c2-9e8f7d6c5b02",
+}
+
+
 class SandboxNamespace:
     """One namespace of a sandbox: what a test sees, invisible to every other namespace.
 
@@ -149,6 +169,22 @@ class SandboxNamespace:
     def deny(self, url: str, psu: str = "alice") -> str:
         """Reject it as ``psu``; returns the redirect URI with an ``error``."""
         return self._decide(url, psu, None, "deny")
+
+    def token(self, provider: str, scope: str = "", *, sub: str | None = None) -> str:
+        """A client_credentials access token of ``provider``'s sandbox client (``ob``,
+        ``moneyhub``, ``mogoplus``); ``sub`` asks Moneyhub for a token of that user."""
+        if provider not in SANDBOX_CLIENTS:
+            raise ValueError(f"{provider} has no token endpoint (Fena: use fena_headers())")
+        path, client_id, secret = SANDBOX_CLIENTS[provider]
+        form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+        if sub is not None:
+            form["sub"] = sub
+        body = _json(self.client.post(path, data=form, auth=(client_id, secret)))
+        return str(body["access_token"])
+
+    def fena_headers(self) -> dict[str, str]:
+        """The ``client_id`` / ``client_secret`` headers of the sandbox's Fena client."""
+        return dict(FENA_CLIENT)
 
     def fault(self, **rule: Any) -> dict[str, Any]:
         """Add a fault rule (README, "Fault rules"), e.g. ``fault(path="/fena/*", status=503)``;

@@ -100,3 +100,33 @@ def test_reset(sandbox: SandboxNamespace) -> None:
 def test_a_refused_helper_says_why(sandbox: SandboxNamespace) -> None:
     with pytest.raises(SandboxError, match=r"PUT /__admin/clock -> 400"):
         sandbox.clock.set("yesterday")
+
+
+def test_tokens_and_headers_of_each_providers_sandbox_client(sandbox: SandboxNamespace) -> None:
+    for provider, scope, path in [
+        ("ob", "accounts", "/ob/open-banking/v3.1/aisp/account-access-consents/none"),
+        (
+            "mogoplus",
+            "",
+            "/mogoplus/cdr-data/v2/banking-data-insights/"
+            + "0" * 8
+            + "-0000-4000-8000-"
+            + "0" * 12,
+        ),
+    ]:
+        token = sandbox.token(provider, scope)
+        answer = sandbox.client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code in (400, 404), (provider, answer.text)  # authenticated
+    user = sandbox.client.post(
+        "/moneyhub/identity/users",
+        json={},
+        headers={"Authorization": f"Bearer {sandbox.token('moneyhub', 'user:create')}"},
+    ).json()["userId"]
+    reader = sandbox.token("moneyhub", "accounts:read", sub=user)
+    accounts = sandbox.client.get(
+        "/moneyhub/api/v2.0/accounts", headers={"Authorization": f"Bearer {reader}"}
+    )
+    assert accounts.status_code == 200 and accounts.json()["data"] == []
+    assert sandbox.client.get("/fena/providers", headers=sandbox.fena_headers()).status_code == 200
+    with pytest.raises(ValueError):
+        sandbox.token("fena")
