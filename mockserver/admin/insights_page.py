@@ -23,9 +23,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from mockserver.core.errors import ApiError
+from mockserver.core.html import pages
 from mockserver.core.oauth.page import BRANDS
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.seeding import CLIENT_KIND
@@ -34,25 +33,6 @@ from mockserver.providers.mogoplus.report_input import transaction_day
 from mockserver.providers.mogoplus.report_money import parse_amount
 
 ZERO = Decimal(0)
-
-_templates = Environment(
-    loader=PackageLoader("mockserver.core", "templates"),
-    autoescape=select_autoescape(["html"]),
-    auto_reload=False,
-)
-
-
-def money(value: Any, currency: str = "") -> str:
-    """An amount as "AUD 1,234.56" ("-AUD 12.00" below zero); a dash when there is none."""
-    if value is None:
-        return "\u2014"
-    amount = Decimal(str(value))
-    sign = "-" if amount < 0 else ""
-    text = f"{abs(amount):,.2f}"
-    return f"{sign}{currency} {text}" if currency else f"{sign}{text}"
-
-
-_templates.filters["money"] = money
 
 
 # --- the monthly chart --------------------------------------------------------------------
@@ -250,7 +230,7 @@ def render(sandbox: Sandbox, ns: str, insights_id: str) -> str:
         view.failure = _failure(record)
     else:
         _completed(view, record)
-    return _templates.get_template("insights.html").render(v=view)
+    return pages.get_template("insights.html").render(v=view)
 
 
 def _processing_note(setting: Mapping[str, Any], polls: int) -> str:

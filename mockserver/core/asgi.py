@@ -98,3 +98,15 @@ async def drop_connection(receive: Receive) -> bool:
     transport.abort()
     await asyncio.sleep(0)  # let the server see the connection go before the app returns
     return True
+
+
+def routed_operation(scope: Scope) -> tuple[str, str | None]:
+    """The API base path and the spec's operationId Connexion routed this request to.
+
+    Connexion records the resolved handler ("<module>.<operationId>"); fault rules, the
+    journal, the logs and content negotiation all speak the spec's operationId.
+    """
+    routing = scope.get("extensions", {}).get("connexion_routing", {})
+    resolved = routing.get("operation_id")
+    operation = str(resolved).rsplit(".", 1)[-1] if resolved else None
+    return str(routing.get("api_base_path", "")), operation

@@ -39,6 +39,19 @@ class Spend:
     amount: Decimal
 
 
+def kind_problem(kinds: list[tuple[str, str]]) -> tuple[int, str, str] | None:
+    """The first (period, alignment) a consent may not have, as (index, "alignment" or
+    "period", why): the calendar has no fortnights, and a kind may appear only once."""
+    seen: set[tuple[str, str]] = set()
+    for index, (period, alignment) in enumerate(kinds):
+        if period == "Fortnight" and alignment == "Calendar":
+            return index, "alignment", "a Fortnight limit must be aligned to the Consent"
+        if (period, alignment) in seen:
+            return index, "period", f"two {alignment}-aligned {period} limits"
+        seen.add((period, alignment))
+    return None
+
+
 def period_bounds(period: str, alignment: str, anchor: date, day: date) -> tuple[date, date]:
     """The first day of the period holding ``day``, and the first day of the next one."""
     if period not in PERIOD_TYPES or alignment not in ALIGNMENTS:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.conftest import NamespacedClient
-from tests.identity.oauth_helpers import bearer, page_decide, page_login, start
+from tests.identity.oauth_helpers import bearer, client_token, page_decide, page_login, start
 from tests.ob.test_ais_journey import AISP, FULL, authorised_token
 from tests.ob.vrp_helpers import CREDITOR, PISP, Tpp, consent_body, payment_body
 
@@ -70,8 +70,6 @@ def test_create_read_and_delete_a_consent(api: NamespacedClient) -> None:
 
 def test_another_tpps_consent_is_forbidden(api: NamespacedClient) -> None:
     consent_id = Tpp(api).consent_id()
-    from tests.identity.oauth_helpers import client_token
-
     other = api.get(
         f"{PISP}/domestic-vrp-consents/{consent_id}",
         headers=bearer(client_token(api, "payments")),
@@ -156,8 +154,6 @@ def test_the_page_offers_one_paying_account_and_records_the_choice(api: Namespac
 
 def _authorize_params(tpp: Tpp, consent_id: str) -> dict[str, str]:
     query = urlsplit(tpp.authorize_url(consent_id)).query
-    from urllib.parse import parse_qsl
-
     return dict(parse_qsl(query))
 
 
@@ -434,8 +430,6 @@ def test_read_a_payment_and_its_details(api: NamespacedClient) -> None:
     assert details[0]["Status"] == "AcceptedSettlementCompleted"
     unknown = api.get(f"{PISP}/domestic-vrps/vrp-nope", headers=bearer(token))
     assert unknown.status_code == 400
-    from tests.identity.oauth_helpers import client_token
-
     foreign = api.get(
         f"{PISP}/domestic-vrps/{payment_id}", headers=bearer(client_token(api, "payments"))
     )

@@ -10,19 +10,13 @@ loader of the consent page), autoescaped; no external assets.
 from __future__ import annotations
 
 from connexion.lifecycle import ConnexionResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from mockserver.core.html import pages
 from mockserver.core.oauth.page import BRANDS
 from mockserver.providers import PROVIDERS
 
 POLL_MS = 1500
 LABELS = {"ob": "UK Open Banking", "fena": "Fena", "moneyhub": "Moneyhub", "mogoplus": "MogoPlus"}
-
-_templates = Environment(
-    loader=PackageLoader("mockserver.core", "templates"),
-    autoescape=select_autoescape(["html"]),
-    auto_reload=False,
-)
 
 
 def render(ns: str) -> str:
@@ -34,7 +28,7 @@ def render(ns: str) -> str:
         }
         for p in PROVIDERS
     ]
-    return _templates.get_template("dashboard.html").render(
+    return pages.get_template("dashboard.html").render(
         namespace=ns, providers=providers, poll_ms=POLL_MS
     )
 

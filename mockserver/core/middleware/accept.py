@@ -9,10 +9,8 @@ accepts anything.
 from __future__ import annotations
 
 from mockserver.core import context
-from mockserver.core.asgi import ASGIApp, Receive, Scope, Send, header_map
+from mockserver.core.asgi import ASGIApp, Receive, Scope, Send, routed_operation
 from mockserver.core.errors import ApiError
-
-ROUTING_KEY = "connexion_routing"
 
 
 def _acceptable(accept: str, produced: frozenset[str]) -> bool:
@@ -39,12 +37,9 @@ class AcceptMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = context.from_scope(scope)
         if scope["type"] == "http" and ctx is not None and ctx.provider is not None:
-            routing = scope.get("extensions", {}).get(ROUTING_KEY, {})
-            # Connexion names the operation by its resolved function: "<module>.<operationId>".
-            operation = str(routing.get("operation_id", "")).rsplit(".", 1)[-1]
-            key = (str(routing.get("api_base_path", "")), operation)
-            produced = self.produced.get(key)
-            accept = header_map(scope).get("accept", "").strip()
+            base_path, operation = routed_operation(scope)
+            produced = self.produced.get((base_path, operation or ""))
+            accept = str(ctx.extra["headers"].get("accept", "")).strip()
             if produced and accept and not _acceptable(accept, produced):
                 raise ApiError(
                     406,

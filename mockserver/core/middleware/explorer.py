@@ -30,8 +30,8 @@ from mockserver import __version__
 from mockserver.core import context
 from mockserver.core.asgi import ASGIApp, Receive, Scope, Send
 from mockserver.core.errors import ApiError
+from mockserver.core.html import pages
 from mockserver.core.middleware.context import ADMIN_PREFIX
-from mockserver.core.oauth.page import _templates
 from mockserver.core.providers import Provider
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.seeding import CLIENT_KIND
@@ -211,7 +211,7 @@ class ExplorerMiddleware:
             }
             for m in self._mounts
         ]
-        return _templates.get_template("landing.html").render(
+        return pages.get_template("landing.html").render(
             version=__version__,
             base=self._base_url(),
             assets=self._base_url() + self._assets_path,
@@ -249,7 +249,7 @@ class ExplorerMiddleware:
             "tokenPath": mount.token_path,
             "psuToken": self._psu_token(mount, schemes, client) if oauth else None,
         }
-        return _templates.get_template("explorer.html").render(
+        return pages.get_template("explorer.html").render(
             mount=mount,
             base=base,
             namespace=namespace,

@@ -17,14 +17,13 @@ from mockserver.core.asgi import (
     drop_connection,
     error_body,
     header_map,
+    routed_operation,
     send_json,
 )
 from mockserver.core.errors import ApiError
 from mockserver.core.faults import Effect
 from mockserver.core.ratelimit import client_key
 from mockserver.core.sandbox import Sandbox
-
-ROUTING_KEY = "connexion_routing"
 
 
 class FaultMiddleware:
@@ -37,11 +36,7 @@ class FaultMiddleware:
         if scope["type"] != "http" or ctx is None or ctx.provider is None:
             await self.app(scope, receive, send)
             return
-        routing = scope.get("extensions", {}).get(ROUTING_KEY, {})
-        # Connexion names the operation by its resolved handler ("<module>.<operationId>");
-        # rules, the journal and the logs use the spec's operationId.
-        resolved = routing.get("operation_id")
-        ctx.operation_id = str(resolved).rsplit(".", 1)[-1] if resolved else None
+        _, ctx.operation_id = routed_operation(scope)
 
         verdict = self.sandbox.rate_limiter.check(ctx.namespace, client_key(header_map(scope)))
         if not verdict.allowed:

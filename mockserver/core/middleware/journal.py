@@ -10,7 +10,7 @@ import logging
 import time
 
 from mockserver.core import context, request_log
-from mockserver.core.asgi import ASGIApp, Message, Receive, Scope, Send
+from mockserver.core.asgi import ASGIApp, Message, Receive, Scope, Send, routed_operation
 from mockserver.core.clock import isoformat
 from mockserver.core.middleware.context import ADMIN_PREFIX
 from mockserver.core.redaction import redact_body, redact_headers
@@ -85,11 +85,10 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive, watch)
         finally:
-            routing = scope.get("extensions", {}).get("connexion_routing", {})
             request_log.log_request(
                 namespace=ctx.namespace,
                 provider="admin",
-                operation_id=str(routing.get("operation_id") or "").rsplit(".", 1)[-1] or None,
+                operation_id=routed_operation(scope)[1],
                 method=ctx.method,
                 path=ctx.path,
                 status=status,

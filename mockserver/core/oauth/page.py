@@ -6,14 +6,12 @@ Deny. The page posts to itself; a decision redirects the browser to the client.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from mockserver.core import context
 from mockserver.core.errors import ApiError
+from mockserver.core.html import pages
 from mockserver.core.oauth import decisions
 from mockserver.core.oauth.consents import ConsentSummary, Decision
 from mockserver.core.oauth.profile import AuthServerProfile
@@ -29,26 +27,6 @@ BRANDS = {
     "mogoplus": {"name": "MogoPlus", "colour": "#a3154f"},
 }
 
-_templates = Environment(
-    loader=PackageLoader("mockserver.core", "templates"),
-    autoescape=select_autoescape(["html"]),
-    auto_reload=False,
-)
-
-
-def _sort_code(value: str) -> str:
-    return "-".join(value[i : i + 2] for i in range(0, 6, 2)) if len(value) == 6 else value
-
-
-def _money(value: str, currency: str) -> str:
-    amount = Decimal(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{currency} {abs(amount):,.2f}"
-
-
-_templates.filters["sort_code"] = _sort_code
-_templates.filters["money"] = _money
-
 
 def render(
     profile: AuthServerProfile,
@@ -61,7 +39,7 @@ def render(
     psu_name: str = "",
     error: str | None = None,
 ) -> str:
-    return _templates.get_template("consent.html").render(
+    return pages.get_template("consent.html").render(
         brand=BRANDS.get(profile.provider, BRANDS["ob"]),
         step=step,
         summary=summary,

@@ -32,8 +32,9 @@ def public(provider: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary(provider: dict[str, Any]) -> dict[str, Any]:
-    """The provider as a VRP consent or payment shows it."""
+def summary(provider_id: str) -> dict[str, Any]:
+    """The provider as a VRP consent or payment shows it (its id alone, if the table lost it)."""
+    provider = find(provider_id) or {"id": provider_id, "name": provider_id}
     return {
         "id": provider["id"],
         "name": provider["name"],

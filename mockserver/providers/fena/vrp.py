@@ -24,7 +24,7 @@ from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.oauth import requests
 from mockserver.core.oauth.consents import ConsentSummary, Decision, Outcome
-from mockserver.core.periodic_limits import Limit, Spend, breached_limit
+from mockserver.core.periodic_limits import Limit, Spend, breached_limit, kind_problem
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
 from mockserver.core.urls import absolute_url
@@ -81,18 +81,14 @@ def _ob_account(party: dict[str, Any]) -> dict[str, Any]:
 
 def _check_limits(body: dict[str, Any], now: datetime) -> None:
     _money(body["maximumIndividualAmount"], "maximumIndividualAmount")
-    seen: set[tuple[str, str]] = set()
-    for n, limit in enumerate(body["periodicLimits"]):
-        field = f"periodicLimits[{n}]"
-        _money(limit["amount"], f"{field}.amount")
-        if limit["periodType"] == "Fortnight" and limit["periodAlignment"] == "Calendar":
-            raise _bad(
-                "A Fortnight limit must be aligned to the Consent.", f"{field}.periodAlignment"
-            )
-        key = (limit["periodType"], limit["periodAlignment"])
-        if key in seen:
-            raise _bad(f"Two {key[1]}-aligned {key[0]} limits.", f"{field}.periodType")
-        seen.add(key)
+    limits = body["periodicLimits"]
+    for n, limit in enumerate(limits):
+        _money(limit["amount"], f"periodicLimits[{n}].amount")
+    problem = kind_problem([(x["periodType"], x["periodAlignment"]) for x in limits])
+    if problem is not None:
+        n, attribute, why = problem
+        field = "periodAlignment" if attribute == "alignment" else "periodType"
+        raise _bad(why[0].upper() + why[1:] + ".", f"periodicLimits[{n}].{field}")
     if "Sweeping" not in body["vrpType"]:
         raise _bad("Banks support only Sweeping VRPs.", "vrpType")
     if "SCANotRequired" not in body["psuAuthenticationMethods"]:
@@ -257,10 +253,7 @@ def consent_view(record: dict[str, Any], *, with_provider: bool = True) -> dict[
     consent = dict(record["consent"])
     if not with_provider:
         return consent
-    provider = catalog.summary(
-        catalog.find(record["provider"]) or {"id": record["provider"], "name": record["provider"]}
-    )
-    return {"id": consent.pop("id"), "provider": provider, **consent}
+    return {"id": consent.pop("id"), "provider": catalog.summary(record["provider"]), **consent}
 
 
 def delete_consent(tx: Tx, ns: str, sandbox: Sandbox, consent_id: str, client_id: str) -> None:
@@ -402,16 +395,12 @@ def payment_view(tx: Tx, ns: str, payment: dict[str, Any]) -> dict[str, Any]:
     """The VrpPayment object, with its consent as it is now (or as it was, if deleted)."""
     record = tx.get(ns, kinds.VRP_CONSENT, payment["consent_id"])
     consent = consent_view(record, with_provider=False) if record else payment.get("consent_copy")
-    provider = catalog.find(payment["provider"]) or {
-        "id": payment["provider"],
-        "name": payment["provider"],
-    }
     view = {
         k: v
         for k, v in payment.items()
         if k not in ("provider", "consent_id", "client_id", "consent_copy")
     }
-    return {**view, "provider": catalog.summary(provider), "vrpConsent": consent}
+    return {**view, "provider": catalog.summary(payment["provider"]), "vrpConsent": consent}
 
 
 # -- the bank's page ---------------------------------------------------------------------------

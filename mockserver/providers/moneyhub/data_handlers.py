@@ -9,6 +9,7 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
+from mockserver.core.errors import ApiError
 from mockserver.providers.moneyhub import (
     catalog,
     data_accounts,
@@ -161,9 +162,8 @@ async def get_account_holdings_with_matches(accountId: str) -> ConnexionResponse
 
 
 async def get_account_holding(accountId: str, holdingId: str) -> ConnexionResponse:
-    _account_list(accountId, lambda tx, ns, user, account: [])
-    from mockserver.core.errors import ApiError
-
+    user = user_id()
+    run(lambda tx, ns, sb, now: data_accounts.find(tx, ns, user, accountId))  # a 404 first
     raise ApiError(404, f"Holding {holdingId} not found", code="NotFound", path="holdingId")
 
 

@@ -18,7 +18,7 @@ from mockserver.core import bank_ledger
 from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.oauth.consents import ConsentSummary, Decision, Outcome
-from mockserver.core.periodic_limits import Limit
+from mockserver.core.periodic_limits import Limit, kind_problem
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
 from mockserver.providers.ob import cash_accounts
@@ -88,21 +88,11 @@ def check_control_parameters(controls: dict[str, Any], now: datetime) -> None:
             "MaximumIndividualAmount must be more than zero",
             f"{CONTROLS}.MaximumIndividualAmount.Amount",
         )
-    seen: set[tuple[str, str]] = set()
-    for n, limit in enumerate(controls["PeriodicLimits"]):
+    limits = controls["PeriodicLimits"]
+    for n, limit in enumerate(limits):
         path = f"{CONTROLS}.PeriodicLimits[{n}]"
         if amount_of(limit) <= 0:
             raise bad_field("a periodic limit must be more than zero", f"{path}.Amount")
-        if limit["PeriodType"] == "Fortnight" and limit["PeriodAlignment"] == "Calendar":
-            # The calendar has no fortnights; the standard allows them aligned to the consent only.
-            raise bad_field(
-                "a Fortnight limit must be aligned to the Consent, not the Calendar",
-                f"{path}.PeriodAlignment",
-            )
-        key = (limit["PeriodType"], limit["PeriodAlignment"])
-        if key in seen:
-            raise bad_field(f"two {key[1]}-aligned {key[0]} limits", f"{path}.PeriodType")
-        seen.add(key)
         if limit["Currency"] != maximum["Currency"]:
             raise ApiError(
                 400,
@@ -110,6 +100,11 @@ def check_control_parameters(controls: dict[str, Any], now: datetime) -> None:
                 code="UK.OBIE.Unsupported.Currency",
                 path=f"{path}.Currency",
             )
+    problem = kind_problem([(x["PeriodType"], x["PeriodAlignment"]) for x in limits])
+    if problem is not None:
+        n, attribute, why = problem
+        field = "PeriodAlignment" if attribute == "alignment" else "PeriodType"
+        raise bad_field(why, f"{CONTROLS}.PeriodicLimits[{n}].{field}")
 
 
 def create(

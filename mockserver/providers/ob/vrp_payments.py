@@ -204,21 +204,16 @@ def make_payment(
 
 
 def _payee(tx: Tx, ns: str, creditor: dict[str, Any]) -> dict[str, Any]:
-    """The creditor as the ledger knows parties: a name, and sort code and number if known."""
-    own = cash_accounts.find(tx, ns, creditor)
-    if own is not None:
-        return {
-            "name": creditor["Name"],
-            "sort_code": own["sort_code"],
-            "account_number": own["account_number"],
-        }
-    identification = str(creditor["Identification"])
+    """The creditor as the ledger knows parties: a name, and sort code and number if known
+    (``bank_ledger.transfer`` credits it when those are one of this bank's accounts)."""
+    identification = str(creditor["Identification"]).replace(" ", "")
     if cash_accounts.scheme(creditor) == cash_accounts.SCAN and len(identification) == 14:
-        return {
-            "name": creditor["Name"],
-            "sort_code": identification[:6],
-            "account_number": identification[6:],
-        }
+        scan = {"sort_code": identification[:6], "account_number": identification[6:]}
+        return {"name": creditor["Name"], **scan}
+    own = cash_accounts.find(tx, ns, creditor)  # an IBAN of ours: its sort code and number
+    if own is not None:
+        scan = {"sort_code": own["sort_code"], "account_number": own["account_number"]}
+        return {"name": creditor["Name"], **scan}
     return {"name": creditor["Name"]}
 
 
