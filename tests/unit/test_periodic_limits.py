@@ -7,7 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.core.periodic_limits import Limit, Spend, breached_limit, period_bounds
+from mockserver.core.periodic_limits import (
+    Limit,
+    Spend,
+    breached_limit,
+    kind_problem,
+    period_bounds,
+)
 
 D = date
 
@@ -86,3 +92,12 @@ def test_periods_are_whole_utc_days() -> None:
     late = [Spend(datetime(2026, 5, 20, 23, 59, tzinfo=UTC), Decimal("10"))]
     assert breached_limit([day], D(2026, 5, 1), late, at(21, 0), Decimal("10")) is None
     assert breached_limit([day], D(2026, 5, 1), late, at(20, 23), Decimal("0.01")) is not None
+
+
+def test_the_limit_kinds_a_consent_may_have() -> None:
+    assert kind_problem([("Day", "Consent"), ("Month", "Calendar")]) is None
+    fortnight = kind_problem([("Day", "Consent"), ("Fortnight", "Calendar")])
+    assert fortnight is not None and fortnight[:2] == (1, "alignment")
+    assert kind_problem([("Fortnight", "Consent")]) is None
+    twice = kind_problem([("Week", "Consent"), ("Week", "Calendar"), ("Week", "Consent")])
+    assert twice is not None and twice[:2] == (2, "period")
