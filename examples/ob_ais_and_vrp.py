@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
+import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -51,15 +51,17 @@ class Sandbox:
     def __init__(self, base: str, namespace: str, admin_token: str | None) -> None:
         self.namespace = namespace
         self.admin_headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-        self.http = httpx.Client(
-            base_url=base, headers={"X-Sandbox-Namespace": namespace}, timeout=30
-        )
+        self.base = base
+        self.http = requests.Session()
+        self.http.headers["X-Sandbox-Namespace"] = namespace
 
     def call(
         self, method: str, path: str, *, expect: int | tuple[int, ...] = 200, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> requests.Response:
         expected = (expect,) if isinstance(expect, int) else expect
-        response = self.http.request(method, path, **kwargs)
+        # Links.Next and the like are absolute URLs; our own paths are relative to the base.
+        url = path if "://" in path else f"{self.base}{path}"
+        response = self.http.request(method, url, timeout=30, **kwargs)
         shown = urlsplit(path)
         query = f"?{shown.query}" if shown.query else ""
         print(f"   {method} {shown.path}{query} -> {response.status_code}")
@@ -70,7 +72,7 @@ class Sandbox:
             )
         return response
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {**self.admin_headers, **kwargs.pop("headers", {})}
         return self.call(method, f"/__admin{path}", headers=headers, **kwargs)
 
@@ -270,7 +272,9 @@ def variable_recurring_payments(sandbox: Sandbox, base: str) -> None:
     clock = sandbox.admin("GET", "/clock").json()["now"]
     issued_at = int(datetime.fromisoformat(clock.replace("Z", "+00:00")).timestamp()) - 5
 
-    def signed_post(path: str, body: dict[str, Any], token: str, **kwargs: Any) -> httpx.Response:
+    def signed_post(
+        path: str, body: dict[str, Any], token: str, **kwargs: Any
+    ) -> requests.Response:
         raw = json.dumps(body).encode()
         headers = {
             **bearer(token),
@@ -278,7 +282,7 @@ def variable_recurring_payments(sandbox: Sandbox, base: str) -> None:
             "x-jws-signature": signer.sign(raw, issued_at),
             "x-idempotency-key": secrets.token_hex(16),
         }
-        return sandbox.call("POST", f"{PISP}{path}", content=raw, headers=headers, **kwargs)
+        return sandbox.call("POST", f"{PISP}{path}", data=raw, headers=headers, **kwargs)
 
     step("VRP 2. A payments token, and a consent: at most GBP 100 a payment, GBP 150 a day")
     tpp = token(sandbox, client, grant_type="client_credentials", scope="payments")
@@ -392,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     except Unexpected as error:
         print(f"\nFAILED: {error}", file=sys.stderr)
         return 1
-    except httpx.HTTPError as error:
+    except requests.RequestException as error:
         print(f"\nFAILED: cannot talk to the sandbox at {base}: {error}", file=sys.stderr)
         return 1
     finally:
@@ -400,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 step(f"Reset namespace {sandbox.namespace}")
                 sandbox.admin("POST", "/reset", params={"namespace": sandbox.namespace})
-            except (Unexpected, httpx.HTTPError) as error:
+            except (Unexpected, requests.RequestException) as error:
                 print(f"   could not reset it: {error}", file=sys.stderr)
         sandbox.http.close()
     print("\nOK: the AIS and VRP journeys ran end to end")
