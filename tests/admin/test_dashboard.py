@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mockserver.core.clock import isoformat
 from tests.conftest import NamespacedClient
 from tests.fena.test_fena_journey import create_consent as fena_consent
 from tests.identity.oauth_helpers import REDIRECT, TPP, intent_claims, start
@@ -57,16 +60,40 @@ def test_the_page_has_every_section_and_no_outside_assets(api: NamespacedClient)
     assert f'data-namespace="{api.namespace}"' in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing from outside
     assert "<script src" not in html and "<link" not in html
-    # Without the slash: sent to the page.
+    # Without the slash: sent to the page, in the namespace of the request.
     bare = api.get("/__admin", follow_redirects=False)
-    assert bare.status_code in (301, 302, 307, 308)
-    assert bare.headers["location"].endswith("/__admin/")
+    assert bare.status_code == 308
+    assert bare.headers["location"].endswith(f"/__admin/?sandbox_namespace={api.namespace}")
 
 
 def test_the_namespace_given_by_query_reaches_the_page(api: NamespacedClient) -> None:
     page = api.client.get("/__admin/", params={"sandbox_namespace": "dash-q", "token": "t"})
     assert page.status_code == 200
     assert 'data-namespace="dash-q"' in page.text
+
+
+def test_the_address_without_its_slash_keeps_the_namespace(api: NamespacedClient) -> None:
+    bare = api.client.get(
+        "/__admin", params={"sandbox_namespace": "dash-q"}, follow_redirects=False
+    )
+    assert bare.status_code == 308
+    assert bare.headers["location"].endswith("/__admin/?sandbox_namespace=dash-q")
+    page = api.client.get(bare.headers["location"])
+    assert 'data-namespace="dash-q"' in page.text
+
+
+def test_journal_entries_carry_the_real_time_beside_the_sandbox_clock(
+    api: NamespacedClient, frozen_clock: datetime
+) -> None:
+    # The chart counts requests per real second: under a frozen clock "time" stays put.
+    for _ in range(2):
+        api.get("/ob/open-banking/v3.1/aisp/accounts")
+        time.sleep(0.01)
+    entries = api.get("/__admin/requests").json()["entries"][:2]
+    assert {e["time"] for e in entries} == {isoformat(frozen_clock)}
+    received = [datetime.fromisoformat(e["received_at"].replace("Z", "+00:00")) for e in entries]
+    assert received[0] > received[1]  # newest first
+    assert abs(received[0] - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_an_obie_consent_is_pending_once_its_authorisation_request_is_open(

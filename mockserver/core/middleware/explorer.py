@@ -165,6 +165,7 @@ class ExplorerMiddleware:
             or path in self._by_ui
             or path + "/" in self._by_ui
             or path.startswith(EXPLORER_PREFIX + "/")
+            or path == ADMIN_PREFIX
         )
 
     def _respond(self, path: str) -> tuple[int, bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
@@ -173,7 +174,8 @@ class ExplorerMiddleware:
             return 200, HTML, PAGE_CACHE, self._landing().encode(), []
         if path in self._by_ui:
             return 200, HTML, PAGE_CACHE, self._explorer(self._by_ui[path]).encode(), []
-        if path + "/" in self._by_ui:  # {mount}/ui: the page is {mount}/ui/
+        if path + "/" in self._by_ui or path == ADMIN_PREFIX:
+            # {mount}/ui and /__admin: the pages are at .../ (absolute_url keeps the namespace).
             location = absolute_url(path + "/").encode("latin-1")
             return 308, HTML, PAGE_CACHE, b"", [(b"location", location)]
         if path == OAUTH2_REDIRECT_PATH:
