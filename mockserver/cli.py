@@ -44,6 +44,9 @@ _HELP = {
     "webhook_backoff_cap": "the longest wait between two webhook attempts, in seconds",
     "webhook_poll_interval": "seconds between a worker's looks for webhook deliveries queued by "
     "other processes (those of its own process wake it at once)",
+    "demo": "demo mode (true/false): once up, fill the default namespace with a story to show "
+    "on the dashboard: consents in every state, payments, a Moneyhub connection, MogoPlus "
+    "reports (skipped when the namespace already has records)",
 }
 _DEFAULTS = {
     "host": "127.0.0.1",
@@ -66,6 +69,7 @@ _DEFAULTS = {
     "webhook_backoff_base": "1",
     "webhook_backoff_cap": "60",
     "webhook_poll_interval": "1",
+    "demo": "false",
 }
 
 
@@ -111,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.update(to_environment(settings))
     if settings.admin_token is None:
         os.environ.pop(env_name("admin_token"), None)
+    if settings.demo:
+        # A client of the server from this process, so it runs once whatever --workers says.
+        from mockserver.demo import play_when_ready  # only demo mode needs its imports
+
+        play_when_ready(settings.host, settings.port, settings.admin_token)
     uvicorn.run(
         "mockserver.asgi:create",
         factory=True,

@@ -41,6 +41,8 @@ class Settings:
     webhook_backoff_base: float = 1.0
     webhook_backoff_cap: float = 60.0
     webhook_poll_interval: float = 1.0
+    # Demo mode: once up, play the demo story (mockserver.demo) into the default namespace.
+    demo: bool = False
 
     @property
     def is_memory_db(self) -> bool:
@@ -88,6 +90,7 @@ PARSERS: dict[str, Any] = {
     "webhook_backoff_base": float,
     "webhook_backoff_cap": float,
     "webhook_poll_interval": float,
+    "demo": _parse_bool,
 }
 
 

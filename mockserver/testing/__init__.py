@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.testing.client import (
+    from mockserver.client import (
         SandboxClock,
         SandboxError,
         SandboxNamespace,
@@ -79,9 +79,9 @@ _OPTIONS = {
 
 
 def __getattr__(name: str) -> Any:
-    # The classes live in .client, which imports httpx: load it only when they are used.
+    # The classes live in mockserver.client, which imports httpx: load it only when they are used.
     if name in __all__:
-        from mockserver.testing import client
+        from mockserver import client
 
         return getattr(client, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -103,7 +103,7 @@ def _setting(config: pytest.Config, name: str) -> str | None:
 @pytest.fixture(scope="session")
 def mockserver(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
     """The sandbox server of this session (of this xdist worker): ``.base_url``, ``.admin``."""
-    from mockserver.testing.client import connect
+    from mockserver.client import connect
 
     url = _setting(pytestconfig, "mockserver_url")
     token = _setting(pytestconfig, "mockserver_admin_token")
@@ -136,7 +136,7 @@ def sandbox(
     mockserver: SandboxServer, request: pytest.FixtureRequest
 ) -> Iterator[SandboxNamespace]:
     """A namespace of the sandbox for this test alone, reset after it."""
-    from mockserver.testing.client import namespace_name
+    from mockserver.client import namespace_name
 
     space = mockserver.namespace(namespace_name(request.node.name))
     try:

@@ -1,5 +1,8 @@
-"""What the fixtures hand to tests: the server (``SandboxServer``) and one namespace of it
-(``SandboxNamespace``), each a thin layer over httpx and the admin API (``/__admin``)."""
+"""A client of a running sandbox: the server (``SandboxServer``) and one namespace of it
+(``SandboxNamespace``), each a thin layer over httpx and the admin API (``/__admin``).
+
+The pytest plugin (``mockserver.testing``) hands these to tests; the demo mode drives a server
+with them. Nothing here needs pytest."""
 
 from __future__ import annotations
 
@@ -27,13 +30,19 @@ class SandboxError(AssertionError):
     """The sandbox refused an admin call a helper made; the message has its status and body."""
 
 
-def _json(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body of a 2xx answer; any other status raises ``SandboxError`` with the body."""
     if not response.is_success:
         raise SandboxError(
             f"{response.request.method} {response.request.url.path} -> "
             f"{response.status_code}: {response.text}"
         )
     return response.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 @functools.cache
@@ -69,7 +78,7 @@ class SandboxServer:
 
     def health(self) -> dict[str, Any]:
         """``GET /__admin/health``: status, version, providers."""
-        result: dict[str, Any] = _json(self.admin.get(f"{ADMIN}/health"))
+        result: dict[str, Any] = json_body(self.admin.get(f"{ADMIN}/health"))
         return result
 
     def namespace(self, name: str | None = None) -> SandboxNamespace:
@@ -179,7 +188,7 @@ class SandboxNamespace:
         form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
         if sub is not None:
             form["sub"] = sub
-        body = _json(self.client.post(path, data=form, auth=(client_id, secret)))
+        body = json_body(self.client.post(path, data=form, auth=(client_id, secret)))
         return str(body["access_token"])
 
     def fena_headers(self) -> dict[str, str]:
@@ -214,7 +223,7 @@ class SandboxNamespace:
         self.close()
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        return _json(
+        return json_body(
             self.server.admin.request(method, ADMIN + path, headers=self.headers, **kwargs)
         )
 
