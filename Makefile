@@ -13,7 +13,7 @@ NODE_DIR   := tests/node/moneyhub
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 NPM        := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test node-deps lint typecheck pytest bench docker-build docker-run clean
+.PHONY: run test node-deps lint typecheck pytest bench soak docker-build docker-run clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -50,8 +50,30 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
-	$(BIN)/python bench/bench_server.py
+# Every benchmark, one dated markdown section (bench/RESULTS.md says what each measures);
+# BENCH_OUTPUT=file also writes it there. Prism, for the side-by-side row, comes from npm.
+BENCH_NODE_DIR   := bench/node
+BENCH_NODE_STAMP := $(BENCH_NODE_DIR)/node_modules/.installed
+.PHONY: bench-node-deps
+
+bench: $(STAMP) bench-node-deps
+	$(BIN)/python bench/run_all.py $(if $(BENCH_OUTPUT),--output $(BENCH_OUTPUT))
+
+ifneq ($(NPM),)
+bench-node-deps: $(BENCH_NODE_STAMP)
+else
+bench-node-deps:
+	@echo "npm not found: not installing Prism in $(BENCH_NODE_DIR); its benchmark column is skipped"
+endif
+
+# No install scripts: Prism needs none (one dependency's would only send usage telemetry).
+$(BENCH_NODE_STAMP): $(BENCH_NODE_DIR)/package.json $(BENCH_NODE_DIR)/package-lock.json
+	cd $(BENCH_NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# Ten minutes of mixed traffic against a server of its own, memory measured (not in `test`).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
 
 docker-build:
 	docker build -t $(IMAGE) .

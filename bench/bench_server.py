@@ -14,32 +14,23 @@ See bench/RESULTS.md for what each number means.
 from __future__ import annotations
 
 import argparse
-import math
-import os
-import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
 
+import harness
 import httpx
+import machine
+from harness import HEALTH, ROOT, percentile
+from machine import load_average
 
-ROOT = Path(__file__).resolve().parent.parent
-HEALTH = "/__admin/health"
+TITLE = "##### Server process: cold start, health, namespace reset (bench_server.py)"
 USE_NAMESPACE = "/__admin/clock"  # a cheap request that seeds its namespace
-HOST = "127.0.0.1"  # loopback only: this benchmark never targets another address
-POLL_SECONDS = 0.010
-READY_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -73,68 +64,11 @@ class Results:
 # --- the server process -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_env() -> dict[str, str]:
-    # The caller's MOCKSERVER_* variables would change what is measured: drop them.
-    return {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
-
-
-def _start(port: int, db_args: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", str(port)]
-    return subprocess.Popen(
-        [*command, *db_args], cwd=ROOT, env=_server_env(), stdout=log, stderr=subprocess.STDOUT
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _log_tail(log: IO[bytes]) -> str:
-    log.seek(0)
-    return log.read().decode(errors="replace")[-2_000:]
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    """Poll health every 10 ms until the first 200; fail fast if the process dies."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    with httpx.Client(base_url=base, timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{_log_tail(log)}")
-            try:
-                if client.get(HEALTH).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass  # not listening yet
-            time.sleep(POLL_SECONDS)
-    raise TimeoutError(f"server at {base} not ready after {READY_TIMEOUT} s:\n{_log_tail(log)}")
-
-
 @contextmanager
 def running_server(db_args: list[str]) -> Iterator[tuple[str, float]]:
     """Start ``mockserver serve``; yield (base URL, ms from spawn to first 200); always stop."""
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    with tempfile.TemporaryFile() as log:
-        started = time.perf_counter()
-        process = _start(port, db_args, log)
-        try:
-            _wait_ready(base, process, log)
-            yield base, (time.perf_counter() - started) * 1000
-        finally:
-            _stop(process)
+    with harness.mockserver(db_args) as server:
+        yield server.base, server.ready_ms
 
 
 # --- the measurements ---------------------------------------------------------------------
@@ -152,57 +86,28 @@ def measure_cold_start(plan: Plan, db_factory: Callable[[], list[str]]) -> list[
     return times
 
 
+def _health(client: httpx.Client) -> httpx.Response:
+    return client.get(HEALTH)
+
+
 def measure_latency(client: httpx.Client, plan: Plan) -> list[float]:
     """One client, sequential keep-alive requests: per-request round trip in ms."""
-    for _ in range(min(50, plan.latency_requests)):  # warm the connection and caches
-        client.get(HEALTH)
-    times: list[float] = []
-    deadline = time.monotonic() + plan.max_seconds
-    while len(times) < plan.latency_requests and time.monotonic() < deadline:
-        started = time.perf_counter()
-        response = client.get(HEALTH)
-        times.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
-    return times
-
-
-def _hammer(base: str, plan: Plan, start: threading.Barrier, counts: list[tuple[int, int]]) -> None:
-    ok = errors = 0
-    # Each thread is capped at a request count no server here could reach in the time given.
-    cap = int(plan.throughput_seconds * 100_000)
-    with httpx.Client(base_url=base, timeout=10.0) as client:  # one keep-alive connection
-        client.get(HEALTH)  # connect before the clock starts
-        start.wait(timeout=READY_TIMEOUT)
-        stop_at = time.monotonic() + plan.throughput_seconds
-        while time.monotonic() < stop_at and ok + errors < cap:
-            try:
-                status = client.get(HEALTH).status_code
-            except httpx.TransportError:
-                status = 0
-            ok, errors = (ok + 1, errors) if status == 200 else (ok, errors + 1)
-    counts.append((ok, errors))
+    return harness.measure_latency(
+        client,
+        _health,
+        200,
+        count=plan.latency_requests,
+        max_seconds=plan.max_seconds,
+        warmup=min(50, plan.latency_requests),
+    )
 
 
 def measure_throughput(base: str, plan: Plan) -> tuple[float, int]:
-    """``concurrency`` threads, one keep-alive connection each, for a fixed time.
-
-    Threads with httpx.Client, not httpx.AsyncClient: on this 2-core machine the async pool
-    itself topped out at well under half the rate, so it measured the client, not the server.
-    """
-    start = threading.Barrier(plan.concurrency + 1)
-    counts: list[tuple[int, int]] = []
-    threads = [
-        threading.Thread(target=_hammer, args=(base, plan, start, counts), daemon=True)
-        for _ in range(plan.concurrency)
-    ]
-    for thread in threads:
-        thread.start()
-    start.wait(timeout=READY_TIMEOUT)  # every connection is open: go
-    started = time.monotonic()
-    for thread in threads:
-        thread.join(timeout=plan.throughput_seconds + STOP_TIMEOUT)
-    elapsed = time.monotonic() - started
-    return sum(c[0] for c in counts) / elapsed, sum(c[1] for c in counts)
+    """``concurrency`` threads, one keep-alive connection each, for a fixed time."""
+    result = harness.measure_throughput(
+        base, [_health] * plan.concurrency, 200, plan.throughput_seconds
+    )
+    return result.per_second, result.errors
 
 
 def measure_reset(client: httpx.Client, plan: Plan) -> list[float]:
@@ -230,8 +135,9 @@ def count_seeded_records(client: httpx.Client) -> int:
 
 
 def run_mode(plan: Plan, db_factory: Callable[[], list[str]]) -> Results:
-    cold = measure_cold_start(plan, db_factory)
-    with running_server(db_factory()) as (base, _):
+    cold = measure_cold_start(replace(plan, cold_runs=plan.cold_runs - 1), db_factory)
+    with running_server(db_factory()) as (base, ready_ms):
+        cold.append(ready_ms)  # the last cold start is the server measured below (one start less)
         with httpx.Client(base_url=base, timeout=10.0) as client:
             # Health answers before the background seeding ends; a seeding request waits for
             # it, so the steady state is measured, not the warm-up.
@@ -246,15 +152,8 @@ def run_mode(plan: Plan, db_factory: Callable[[], list[str]]) -> Results:
 # --- the report ---------------------------------------------------------------------------
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: it is a value that was measured)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(len(ordered) * pct / 100))
-    return ordered[rank - 1]
-
-
 def _ms(value: float) -> str:
-    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    return harness.ms(value)
 
 
 def _cold_cell(r: Results) -> str:
@@ -295,45 +194,9 @@ def table(results: dict[str, Results], plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
-
-
-def _memory() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def load_average() -> str:
-    # Other work on this small machine skews every number: record how busy it was.
-    try:
-        return "/".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
 def environment() -> str:
     fixtures = "present" if (ROOT / "fixtures" / "psus.yaml").exists() else "absent"
-    return (
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {_memory()} RAM, "
-        f"Python {platform.python_version()}, commit {_git_commit()}, "
-        f"fixtures/psus.yaml {fixtures}"
-    )
+    return f"{machine.environment()}, fixtures/psus.yaml {fixtures}"
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -365,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header, report, footer, sep="\n")
     if args.output:
-        args.output.write_text(f"### Run of {header}\n\n{report}\n\n{footer}\n")
+        args.output.write_text(f"{TITLE}\n\n{header}\n\n{report}\n\n{footer}\n")
     return 0
 
 
