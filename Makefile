@@ -13,7 +13,7 @@ NODE_DIR   := tests/node/moneyhub
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 NPM        := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test node-deps lint typecheck pytest bench soak docker-build docker-run clean
+.PHONY: run demo test node-deps lint typecheck pytest bench soak docker-build docker-run clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/mockserver serve --port $(PORT)
+
+# The server in demo mode: its default namespace filled with a story for the dashboard.
+demo: $(STAMP)
+	$(BIN)/mockserver serve --port $(PORT) --demo true
 
 test: node-deps lint typecheck pytest
 
