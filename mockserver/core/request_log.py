@@ -186,5 +186,8 @@ def logging_config(log_format: str, log_level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
             "mockserver": {"handlers": ["default"], "level": level, "propagate": False},
             REQUEST_LOGGER: {"handlers": ["requests"], "level": level, "propagate": False},
+            # Connexion warns on every request to an operation that accepts several media types
+            # (OBIE's JSON with and without charset): noise on stderr, not a problem.
+            "connexion.operations.openapi3": {"level": "ERROR"},
         },
     }
