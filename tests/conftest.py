@@ -29,8 +29,13 @@ AUTH_PROBE_HANDLERS = "tests.support.auth_probe_handlers"
 FROZEN_AT = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 # PostgreSQL fixtures (pg_url, pg_db_url): a throwaway server, or a visible skip; browser
-# fixtures (browser, page): Debian's Chromium driven by Playwright, or a visible skip.
-pytest_plugins = ["tests.support.pg_fixture", "tests.support.browser"]
+# fixtures (browser, page): Debian's Chromium driven by Playwright, or a visible skip; every
+# response a test sees checked against the official reference specs (OBIE, Moneyhub Data API).
+pytest_plugins = [
+    "tests.support.pg_fixture",
+    "tests.support.browser",
+    "tests.support.reference_validation",
+]
 
 _namespaces = itertools.count(1)
 

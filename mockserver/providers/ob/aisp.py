@@ -321,4 +321,10 @@ def statement_file(account_id: str, statement_id: str) -> ConnexionResponse:
         (account,) = view.accounts(account_id)
         statement = _one_statement(view, account, statement_id)
         pdf = resources.statement_pdf(statement, account, view.children("psu.transaction", account))
-    return ConnexionResponse(status_code=200, mimetype="application/pdf", body=pdf)
+    # The header itself: Connexion sends no Content-Type for a bare mimetype.
+    return ConnexionResponse(
+        status_code=200,
+        mimetype="application/pdf",
+        body=pdf,
+        headers={"Content-Type": "application/pdf"},
+    )
