@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from mockserver.core import context
 from mockserver.core.asgi import JSON, Receive, Scope, Send, error_body
+from mockserver.core.body_validation import BODY_VALIDATORS
 from mockserver.core.context import DEFAULT_NAMESPACE
 from mockserver.core.errors import ApiError, from_exception
 from mockserver.core.jsoncodec import to_bytes
@@ -33,6 +34,7 @@ from mockserver.core.middleware.faults import FaultMiddleware
 from mockserver.core.middleware.journal import JournalMiddleware
 from mockserver.core.middleware.pages import ConsentPageMiddleware
 from mockserver.core.middleware.specs import SpecFileMiddleware
+from mockserver.core.oauth.form_errors import as_oauth_error
 from mockserver.core.parameter_validation import NamedParameterValidator
 from mockserver.core.paths import bundled_dir
 from mockserver.core.sandbox import Sandbox
@@ -100,7 +102,7 @@ class SandboxApp:
             __name__,
             strict_validation=True,
             validate_responses=self.settings.response_validation,
-            validator_map={"parameter": NamedParameterValidator},
+            validator_map={"parameter": NamedParameterValidator, "body": BODY_VALIDATORS},
             swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
         )
         for spec in self.specs:
@@ -135,6 +137,7 @@ class SandboxApp:
         ctx = context.current()
         if error.status == 405:
             error.headers["Allow"] = ", ".join(sorted(self._allowed_methods(ctx.path)))
+        error = as_oauth_error(error, ctx.provider, ctx.path)
         body = error_body(error, ctx.provider, ctx.interaction_id)
         if body is None:  # the provider answers this status with no body
             return ConnexionResponse(status_code=error.status, body=b"", headers=error.headers)

@@ -10,7 +10,7 @@ carry an ``exp`` in the future by the sandbox clock, and a ``jti`` never seen be
 from __future__ import annotations
 
 import base64
-import binascii
+import hashlib
 import hmac
 from datetime import datetime
 from typing import Any
@@ -72,7 +72,7 @@ def _presented(headers: dict[str, str], form: dict[str, str]) -> tuple[str, str,
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # not base64 (or not even ASCII), or not UTF-8
             raise invalid_client("malformed Basic credentials") from exc
         client_id, sep, secret = decoded.partition(":")
         if not sep:
@@ -151,7 +151,9 @@ def _check_assertion_claims(
         raise invalid_client("a client assertion's iss and sub must be the client_id")
     if not isinstance(claims["exp"], int | float) or claims["exp"] <= now.timestamp():
         raise invalid_client("the client assertion has expired")
-    replay_id = f"{client_id}:{claims['jti']}"
+    # The jti is the client's to choose, of any length: the store's keys are bounded.
+    jti_digest = hashlib.sha256(str(claims["jti"]).encode()).hexdigest()
+    replay_id = f"{client_id}:{jti_digest}"
     if tx.lock(ns, REPLAY_KIND, replay_id) is not None:
         raise invalid_client("this client assertion has been used before (jti replayed)")
     tx.put(ns, REPLAY_KIND, replay_id, {"exp": claims["exp"]}, tenant=client_id)

@@ -77,7 +77,7 @@ def redact_body(text: str, content_type: str) -> str:
     if "json" in content_type:
         try:
             return json.dumps(redact_data(json.loads(text)), ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read
             return text
     if "x-www-form-urlencoded" in content_type:
         pairs = parse_qsl(text, keep_blank_values=True)

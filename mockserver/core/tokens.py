@@ -104,6 +104,9 @@ class Tokens:
             raise TokenRejected("the token belongs to another sandbox namespace")
         if not isinstance(claims.get("exp"), int) or claims["exp"] <= _epoch(now):
             raise TokenRejected("the token has expired")
+        # The sandbox issues no ``nbf``; one there is honoured all the same, by its clock.
+        if "nbf" in claims and (not isinstance(claims["nbf"], int) or claims["nbf"] > _epoch(now)):
+            raise TokenRejected("the token is not valid yet")
         record = tx.get(ns, ACCESS_KIND, str(claims.get("jti")))
         if record is None:
             raise TokenRejected("the token is not known to this sandbox")

@@ -44,7 +44,13 @@ def authorize(profile: AuthServerProfile, params: dict[str, str]) -> ConnexionRe
             raise
         # A browser is shown the refusal; nothing is redirected to an unverified URI.
         html = page.render(profile, step="closed", error=error.message).encode()
-        return ConnexionResponse(status_code=error.status, mimetype="text/html", body=html)
+        # The header itself: Connexion sends no Content-Type for a bare mimetype.
+        return ConnexionResponse(
+            status_code=error.status,
+            mimetype="text/html",
+            body=html,
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
     return redirect(absolute_url(f"{profile.consent_path}/{request['id']}"))
 
 
@@ -168,8 +174,18 @@ def token_info(token: str) -> dict[str, Any]:
                 tx, ns, token, issuer=issuer, audience=issuer, now=sandbox.clock.now(ns, tx)
             )
     except TokenRejected as exc:
-        challenge = f'Bearer error="invalid_token", error_description="{exc.reason}"'
+        description = _challenge_text(exc.reason)
+        challenge = f'Bearer error="invalid_token", error_description="{description}"'
         raise ApiError(401, exc.reason, headers={"WWW-Authenticate": challenge}) from exc
     ctx.client_id = str(claims["client_id"])
     ctx.extra["token"] = claims
     return {**claims, "scope": str(claims.get("scope", "")).split()}
+
+
+def _challenge_text(reason: str) -> str:
+    """RFC 6750 3: ``error_description`` holds printable ASCII but ``"`` and ``\\``.
+
+    Reasons can quote the token (its ``alg``); anything else would break the header, or fail
+    to encode as one at all.
+    """
+    return "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in reason)

@@ -95,7 +95,8 @@ def _redeem(
         raise invalid_grant("the authorisation code has been used already")
     if code["expires_at"] <= now.timestamp():
         raise invalid_grant("the authorisation code has expired")
-    if form.get("redirect_uri", code["redirect_uri"]) != code["redirect_uri"]:
+    # RFC 6749 4.1.3: required, and identical, when the authorisation request had one.
+    if form.get("redirect_uri") != code["redirect_uri"]:
         raise invalid_grant("redirect_uri differs from the authorisation request's")
     if code["code_challenge"]:
         verifier = form.get("code_verifier", "")

@@ -243,13 +243,20 @@ def _request_object(
     if alg == "none":
         if registered != "none":
             raise refuse("unsigned request objects are not accepted for this client")
-        claims = jwt.decode(token, options={"verify_signature": False})
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:  # a payload that is not a JSON object
+            raise refuse("the request object is not a well-formed JWT") from exc
     else:
         if registered not in (None, "none", alg):
             raise refuse(f"this client signs request objects with {registered}, not {alg}")
         claims = _verified_request_object(client, token, alg, issuer)
-    if "exp" in claims and float(claims["exp"]) <= now.timestamp():
-        raise refuse("the request object has expired")
+    if "exp" in claims:
+        exp = claims["exp"]
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            raise refuse("the request object's exp must be a number (seconds since 1970)")
+        if exp <= now.timestamp():
+            raise refuse("the request object has expired")
     if claims.get("client_id") not in (None, client["client_id"]):
         raise refuse("the request object names another client")
     return {

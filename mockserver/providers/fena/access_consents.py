@@ -54,7 +54,10 @@ def _date(body: dict[str, Any], field: str) -> str | None:
 def redirect_uri(tx: Tx, ns: str, client_id: str, given: str | None) -> str:
     """Where the customer goes after the bank: the one given, else the client's first."""
     if given:
-        if not given.startswith(("http://", "https://")):
+        # The browser is sent there in a Location header: printable ASCII only (a URL with
+        # other characters must be percent-encoded), which also keeps CR/LF out of the header.
+        printable = all("!" <= c <= "~" for c in given)
+        if not given.startswith(("http://", "https://")) or not printable:
             raise ApiError(400, "RedirectUri must be an absolute http(s) URL.", path="RedirectUri")
         return given
     client = tx.get(ns, CLIENT_KIND, client_id) or {}

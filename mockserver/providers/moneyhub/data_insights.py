@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 from statistics import median
 from typing import Any
@@ -14,7 +14,7 @@ from mockserver.core.clock import parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
-from mockserver.providers.moneyhub import catalog, connections
+from mockserver.providers.moneyhub import catalog, connections, dates
 from mockserver.providers.moneyhub.money import amount
 
 CUSTOM_KIND = "moneyhub.custom_category"
@@ -133,7 +133,10 @@ def spending_analysis(tx: Tx, ns: str, user_id: str, body: dict[str, Any]) -> di
     Income and moving money between one's own accounts are not spending; refunds in a
     spending category reduce it.
     """
-    ranges = [(r["name"], _date(r["from"]), _date(r["to"])) for r in body["dates"]]
+    ranges = [
+        (r["name"], _date(r["from"], f"dates[{n}].from"), _date(r["to"], f"dates[{n}].to"))
+        for n, r in enumerate(body["dates"])
+    ]
     accounts = set(body.get("accountIds") or [])
     wanted = set(body.get("categoryIds") or [])
     groups = {c["categoryId"]: c["group"] for c in categories(tx, ns, user_id)}
@@ -160,9 +163,8 @@ def spending_analysis(tx: Tx, ns: str, user_id: str, body: dict[str, Any]) -> di
     return {"categories": rows, "total": total}
 
 
-def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _date(value: Any, field: str) -> date:
+    found = dates.day(value, field)
+    if found is None:
+        raise ApiError(400, f"{field} is required", code="BadRequest", path=field)
+    return found

@@ -54,7 +54,8 @@ async def pushed_authorization(body: dict[str, Any]) -> ConnexionResponse:
 
 async def create_request_uri(body: Any = None) -> ConnexionResponse:
     """Moneyhub's request-object endpoint: a signed request object in, a request URI out."""
-    raw = bytes(context.current().extra.get("body") or b"").decode().strip()
+    # Bytes that are not UTF-8 are no JWS either: replaced, they fail to decode below.
+    raw = bytes(context.current().extra.get("body") or b"").decode(errors="replace").strip()
     try:
         claims = jwt.decode(raw, options={"verify_signature": False})
     except jwt.PyJWTError as exc:

@@ -91,7 +91,8 @@ def _check_header(header: dict[str, Any], client_id: str, now: datetime) -> None
     if header.get("cty", "application/json") not in ("json", "application/json"):
         raise _refuse("cty, when given, must be json or application/json", "InvalidClaim")
     crit = header["crit"]
-    if not isinstance(crit, list) or set(crit) - {"b64"} != set(OB_CLAIMS):
+    names = isinstance(crit, list) and all(isinstance(name, str) for name in crit)
+    if not names or set(crit) - {"b64"} != set(OB_CLAIMS):
         raise _refuse(f"crit must list exactly {', '.join(OB_CLAIMS)}", "InvalidClaim")
     iat = header[IAT]
     if not isinstance(iat, int | float) or isinstance(iat, bool) or iat > now.timestamp():
