@@ -72,7 +72,10 @@ async def set_clock(body: dict[str, Any]) -> Reply:
 
 
 async def advance_clock(body: dict[str, Any]) -> Reply:
-    return current_sandbox().clock.advance(_ns(), float(body["seconds"])).as_json(), 200
+    try:
+        return current_sandbox().clock.advance(_ns(), float(body["seconds"])).as_json(), 200
+    except OverflowError as exc:  # past year 9999, or more seconds than a timedelta holds
+        raise ApiError(400, "seconds takes the clock past year 9999", path="seconds") from exc
 
 
 async def list_faults() -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.core.context import valid_namespace
 from mockserver.core.errors import ApiError
 from mockserver.core.redaction import is_redacted, redact_data
 from mockserver.core.sandbox import Sandbox
@@ -32,6 +33,8 @@ def import_state(sandbox: Sandbox, body: dict[str, Any], target: str | None) -> 
                 path="namespaces",
             )
         namespaces = {target: next(iter(namespaces.values()))}
+    for name in namespaces:  # the snapshot's names become namespaces: the header's rules hold
+        valid_namespace(name)
     # Secrets a redacted snapshot left out come back from what the sandbox has, or would seed,
     # under the same kind and id (the fixture clients, for instance): read them first.
     known = {name: _records_by_key(sandbox, name) for name in namespaces}

@@ -248,7 +248,8 @@ def test_another_users_things_cannot_be_changed(world: World) -> None:
         "date": "2026-01-02T00:00:00.000Z",
         "longDescription": "Not yours",
     }
-    assert_error(api.post(f"{DATA}/transactions", json=body, headers=mine), 404)
+    # The body names the account: a 400 (the reference has no 404 where the URL names none).
+    assert_error(api.post(f"{DATA}/transactions", json=body, headers=mine), 400)
     theirs = as_user(api, world.other, ALL_READ)
     row = api.get(f"{DATA}/transactions/{world.other_transaction}", headers=theirs)
     assert row.status_code == 200 and row.json()["data"]["notes"] != "x"
@@ -537,7 +538,7 @@ def test_a_transaction_needs_an_account_of_the_user(
         "date": "2026-01-02T00:00:00.000Z",
         "longDescription": "Nowhere",
     }
-    assert_error(world.api.post(f"{DATA}/transactions", json=body, headers=headers), 404)
+    assert_error(world.api.post(f"{DATA}/transactions", json=body, headers=headers), 400)
 
 
 # -- categories -----------------------------------------------------------------------------------
@@ -777,7 +778,7 @@ def test_a_savings_goal_progress_is_its_accounts_balances(world: World) -> None:
 def test_a_savings_goal_needs_the_users_own_accounts(world: World) -> None:
     headers = as_user(world.api, world.user, WRITE)
     body = {"name": "Not mine", "amount": {"value": 100}, "accounts": [{"id": world.other_account}]}
-    assert_error(world.api.post(f"{DATA}/savings-goals", json=body, headers=headers), 404)
+    assert_error(world.api.post(f"{DATA}/savings-goals", json=body, headers=headers), 400)
 
 
 # -- counterparties and recurring transactions ----------------------------------------------------

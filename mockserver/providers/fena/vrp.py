@@ -47,6 +47,11 @@ def _money(text: str, field: str) -> Decimal:
     return value
 
 
+def _ob_amount(text: str) -> str:
+    """Fena's amount (``10.``, ``10.5``, ``10.50``) as OBIE writes one: ``10.00``, ``10.50``."""
+    return f"{Decimal(text):.2f}"
+
+
 def _ob_instant(moment: datetime) -> str:
     """The bank's own timestamps, as in the samples' providerData: seconds and +00:00."""
     return moment.isoformat(timespec="seconds").replace("Z", "+00:00")
@@ -119,11 +124,14 @@ def _provider_data(
     if valid_to is not None:
         controls["ValidToDateTime"] = _ob_instant(valid_to)
     controls |= {
-        "MaximumIndividualAmount": {"Amount": body["maximumIndividualAmount"], "Currency": "GBP"},
+        "MaximumIndividualAmount": {
+            "Amount": _ob_amount(body["maximumIndividualAmount"]),
+            "Currency": "GBP",
+        },
         "PeriodicLimits": [
             {
                 "PeriodAlignment": limit["periodAlignment"],
-                "Amount": limit["amount"],
+                "Amount": _ob_amount(limit["amount"]),
                 "Currency": "GBP",
                 "PeriodType": limit["periodType"],
             }

@@ -47,6 +47,15 @@ def find(tx: Tx, ns: str, user_id: str, account_id: str) -> dict[str, Any]:
     return account
 
 
+def referenced(tx: Tx, ns: str, user_id: str, account_id: str, field: str) -> dict[str, Any]:
+    """An account a request body names. Unknown (or another user's), it is a 400: the
+    reference swagger has no 404 for these operations, whose URL names no account."""
+    try:
+        return find(tx, ns, user_id, account_id)
+    except ApiError as exc:
+        raise ApiError(400, exc.message, code="BadRequest", path=field) from exc
+
+
 def _save(tx: Tx, ns: str, account: dict[str, Any], client_id: str, now: datetime) -> None:
     account["dateModified"] = isoformat(now)
     tx.put(ns, KIND, account["id"], account, tenant=client_id, parent=account["_user"])

@@ -14,11 +14,12 @@ from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
-from mockserver.providers.moneyhub import connections, data_accounts
+from mockserver.providers.moneyhub import connections, data_accounts, data_insights
 from mockserver.providers.moneyhub.money import amount
 
 SPENDING_KIND = "moneyhub.spending_goal"
 SAVINGS_KIND = "moneyhub.savings_goal"
+ALL_CATEGORIES = "std:all"
 
 
 def _not_found(what: str, goal_id: str) -> ApiError:
@@ -90,6 +91,7 @@ def create_spending(
     body: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
+    _check_category(tx, ns, user_id, body["categoryId"])
     period = body.get("periodType", "monthly")
     goal = {
         "id": sandbox.ids.uuid(tx, ns, SPENDING_KIND),
@@ -109,11 +111,23 @@ def update_spending(
 ) -> dict[str, Any]:
     goal = find_spending(tx, ns, user_id, goal_id)
     if "categoryId" in body:
+        _check_category(tx, ns, user_id, body["categoryId"])
         goal["categoryId"] = body["categoryId"]
     if "amount" in body:
         goal["amount"] = amount(int(body["amount"]["value"]))
     tx.put(ns, SPENDING_KIND, goal_id, goal, tenant=client_id, parent=user_id)
     return goal
+
+
+def _check_category(tx: Tx, ns: str, user_id: str, category_id: str) -> None:
+    """A goal's category is one of the user's categories or ``std:all`` (the reference
+    swagger); any other string was stored and served back breaking the CategoryId pattern."""
+    if category_id == ALL_CATEGORIES:
+        return
+    try:
+        data_insights.category(tx, ns, user_id, category_id)
+    except ApiError as exc:
+        raise ApiError(400, exc.message, code="BadRequest", path="categoryId") from exc
 
 
 # -- savings goals --------------------------------------------------------------------------------
@@ -143,8 +157,8 @@ def find_savings(tx: Tx, ns: str, user_id: str, goal_id: str) -> dict[str, Any]:
 
 
 def _check_accounts(tx: Tx, ns: str, user_id: str, accounts: list[dict[str, Any]]) -> None:
-    for entry in accounts:
-        data_accounts.find(tx, ns, user_id, entry["id"])
+    for n, entry in enumerate(accounts):
+        data_accounts.referenced(tx, ns, user_id, entry["id"], f"accounts[{n}].id")
 
 
 def create_savings(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.errors import ApiError
 from mockserver.core.sandbox import Sandbox
 from mockserver.core.store import Tx
-from mockserver.providers.moneyhub import connections, data_accounts
+from mockserver.providers.moneyhub import connections, data_accounts, dates
 from mockserver.providers.moneyhub.money import amount
 
 KIND = connections.TRANSACTION_KIND
@@ -20,21 +20,16 @@ def public(transaction: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in transaction.items() if not k.startswith("_")}
 
 
-def _day(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def listing(
     tx: Tx, ns: str, user_id: str, query: dict[str, Any], scopes: set[str]
 ) -> list[dict[str, Any]]:
     """The user's transactions matching ``query``, newest first (Moneyhub's order)."""
-    start, end = _day(query.get("startDate")), _day(query.get("endDate"))
-    modified_from = _day(query.get("startDateModified"))
-    modified_to = _day(query.get("endDateModified"))
+    start, end = (
+        dates.day(query.get("startDate"), "startDate"),
+        dates.day(query.get("endDate"), "endDate"),
+    )
+    modified_from = dates.day(query.get("startDateModified"), "startDateModified")
+    modified_to = dates.day(query.get("endDateModified"), "endDateModified")
     accounts = set(query.get("accountIds") or []) | (
         {query["accountId"]} if query.get("accountId") else set()
     )
@@ -88,7 +83,7 @@ def create(
     body: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    account = data_accounts.find(tx, ns, user_id, body["accountId"])
+    account = data_accounts.referenced(tx, ns, user_id, body["accountId"], "accountId")
     stamp = isoformat(now)
     row: dict[str, Any] = {
         "id": sandbox.ids.uuid(tx, ns, KIND),
@@ -96,7 +91,7 @@ def create(
         "amount": amount(int(body["amount"]["value"]), account["currency"]),
         "categoryId": body["categoryId"],
         "categoryIdConfirmed": bool(body.get("categoryIdConfirmed", False)),
-        "date": isoformat(parse_instant(str(body["date"]).replace(" ", "T"))),
+        "date": isoformat(dates.instant(body["date"], "date")),
         "dateModified": stamp,
         "dateCreated": stamp,
         "longDescription": body["longDescription"],
@@ -128,7 +123,7 @@ def update(
         elif field == "accountId":
             row["accountId"] = data_accounts.find(tx, ns, user_id, value)["id"]
         elif field == "date":
-            row["date"] = isoformat(parse_instant(str(value)))
+            row["date"] = isoformat(dates.instant(value, "date"))
         else:
             row[field] = value
     _save(tx, ns, row, client_id, now)

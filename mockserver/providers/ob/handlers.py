@@ -6,9 +6,19 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
+from mockserver.core.errors import ApiError
 from mockserver.core.oauth import endpoints
 from mockserver.providers.ob import aisp, aisp_consents, vrp
 from mockserver.providers.ob.auth import OB_AUTH
+
+
+def _json_object(body: Any) -> dict[str, Any]:
+    """The specs also list ``application/jose+jwe`` (encrypted) bodies, which Connexion hands
+    over unread and the sandbox cannot decrypt: a 415, as the profile's error table has it for
+    a payload format the resource does not support (it was a 500)."""
+    if not isinstance(body, dict):
+        raise ApiError(415, "the sandbox reads JSON bodies only, not encrypted payloads")
+    return body
 
 
 async def discovery() -> ConnexionResponse:
@@ -34,8 +44,8 @@ async def pushed_authorization(body: dict[str, Any]) -> ConnexionResponse:
 # -- account access consents (TPP token) -------------------------------------------------------
 
 
-async def create_account_access_consent(body: dict[str, Any]) -> ConnexionResponse:
-    return aisp_consents.create_reply(body)
+async def create_account_access_consent(body: Any) -> ConnexionResponse:
+    return aisp_consents.create_reply(_json_object(body))
 
 
 async def get_account_access_consent(ConsentId: str) -> ConnexionResponse:
@@ -191,8 +201,8 @@ async def get_account_statement_transactions(
 # -- variable recurring payments ---------------------------------------------------------------
 
 
-async def create_domestic_vrp_consent(body: dict[str, Any]) -> ConnexionResponse:
-    return vrp.create_consent_reply(body)
+async def create_domestic_vrp_consent(body: Any) -> ConnexionResponse:
+    return vrp.create_consent_reply(_json_object(body))
 
 
 async def get_domestic_vrp_consent(ConsentId: str) -> ConnexionResponse:
@@ -203,12 +213,12 @@ async def delete_domestic_vrp_consent(ConsentId: str) -> ConnexionResponse:
     return vrp.delete_consent_reply(ConsentId)
 
 
-async def confirm_vrp_funds(ConsentId: str, body: dict[str, Any]) -> ConnexionResponse:
-    return vrp.confirm_funds_reply(ConsentId, body)
+async def confirm_vrp_funds(ConsentId: str, body: Any) -> ConnexionResponse:
+    return vrp.confirm_funds_reply(ConsentId, _json_object(body))
 
 
-async def create_domestic_vrp(body: dict[str, Any]) -> ConnexionResponse:
-    return vrp.create_payment_reply(body)
+async def create_domestic_vrp(body: Any) -> ConnexionResponse:
+    return vrp.create_payment_reply(_json_object(body))
 
 
 async def get_domestic_vrp(DomesticVRPId: str) -> ConnexionResponse:

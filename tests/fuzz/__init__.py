@@ -1,0 +1,1 @@
+"""Property-based fuzz and contract tests (schemathesis) against every mounted spec."""
