@@ -29,16 +29,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from harness import Call, check
 
+from mockserver.client import sandbox_credentials
+
 AISP = "/ob/open-banking/v3.1/aisp"
 PISP = "/ob/open-banking/v3.1/pisp"
-OB_CLIENT = ("ob-sandbox-client", "ob-sandbox-secret")
+OB_CLIENT = sandbox_credentials("ob")
 OB_REDIRECT = "http://localhost:3000/callback"
-MONEYHUB_CLIENT = ("moneyhub-sandbox-client", "moneyhub-sandbox-secret")
+MONEYHUB_CLIENT = sandbox_credentials("moneyhub")
 MONEYHUB_REDIRECT = "http://localhost:3001/callback"
 MONEYHUB_IDENTITY = "/moneyhub/identity"
 MONEYHUB_DATA = "/moneyhub/api/v2.0"
 MONEYHUB_MOCK_BANK = "1ffe704d39629a929c8e293880fb449a"
-MOGOPLUS_CLIENT = ("mogoplus-sandbox-client", "mogoplus-sandbox-secret")
+MOGOPLUS_CLIENT = sandbox_credentials("mogoplus")
 INSIGHTS = "/mogoplus/cdr-data/v2/banking-data-insights"
 PSU = "alice"
 PAGE = 100  # OBIE pages hold 100; the Moneyhub request asks for as many

@@ -142,6 +142,13 @@ FENA_CLIENT = {
 }
 
 
+def sandbox_credentials(provider: str) -> tuple[str, str]:
+    """(client_id, client_secret) of ``provider``'s sandbox client (``ob``, ``moneyhub``,
+    ``mogoplus``): the one place callers outside the plugin take them from."""
+    _, client_id, secret = SANDBOX_CLIENTS[provider]
+    return client_id, secret
+
+
 class SandboxNamespace:
     """One namespace of a sandbox: what a test sees, invisible to every other namespace.
 

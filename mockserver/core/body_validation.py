@@ -35,7 +35,18 @@ def _declare(scope: Any, media_type: bytes) -> None:
         scope["headers"] = [*headers, (b"content-type", media_type)]
 
 
-class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+class _DateFormats:
+    """Validate with Draft 4's formats and ``date`` (core/formats.py); Connexion's checker has
+    no ``date``."""
+
+    _schema: Any
+
+    @property
+    def _validator(self) -> Any:
+        return Draft4RequestValidator(self._schema, format_checker=REQUEST_FORMATS)
+
+
+class JSONBodyValidator(_DateFormats, JSONRequestBodyValidator):  # type: ignore[misc]
     _left_out = False  # no body at all (set per request: Connexion makes a validator each)
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
@@ -50,25 +61,16 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         except (RecursionError, ValueError, LookupError) as exc:  # LookupError: unknown charset
             raise BadRequestProblem(detail="The request body is not valid JSON.") from exc
 
-    @property
-    def _validator(self) -> Any:
-        # Draft 4's formats and ``date`` (core/formats.py): Connexion's checker has no ``date``.
-        return Draft4RequestValidator(self._schema, format_checker=REQUEST_FORMATS)
-
     def _validate(self, body: Any) -> Any:
         if self._left_out and not self._required:
             return None  # an optional body left out: Connexion 3.3 refused it as empty
         return super()._validate(body)
 
 
-class FormBodyValidator(FormDataValidator):  # type: ignore[misc]
+class FormBodyValidator(_DateFormats, FormDataValidator):  # type: ignore[misc]
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         _declare(scope, b"application/x-www-form-urlencoded")
         return await super().wrap_receive(receive, scope=scope)
-
-    @property
-    def _validator(self) -> Any:
-        return Draft4RequestValidator(self._schema, format_checker=REQUEST_FORMATS)
 
 
 BODY_VALIDATORS = MediaTypeDict(

@@ -8,10 +8,10 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from mockserver.client import SandboxNamespace, bearer, json_body
+from mockserver.client import SandboxNamespace, bearer, json_body, sandbox_credentials
 
 IDENTITY = "/moneyhub/identity"
-CLIENT = ("moneyhub-sandbox-client", "moneyhub-sandbox-secret")
+CLIENT = sandbox_credentials("moneyhub")
 REDIRECT = "http://localhost:3001/callback"
 MOCK_BANK = "1ffe704d39629a929c8e293880fb449a"  # one of /oidc/.well-known/test-connections
 

@@ -8,13 +8,19 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from mockserver.client import SandboxError, SandboxNamespace, bearer, json_body
+from mockserver.client import (
+    SandboxError,
+    SandboxNamespace,
+    bearer,
+    json_body,
+    sandbox_credentials,
+)
 from mockserver.demo.signing import Signer
 
 AISP = "/ob/open-banking/v3.1/aisp"
 PISP = "/ob/open-banking/v3.1/pisp"
 TOKEN = "/ob/oauth2/token"
-TPP = ("ob-sandbox-client", "ob-sandbox-secret")
+TPP = sandbox_credentials("ob")
 VRP_TPP = ("demo-vrp-tpp", "demo-vrp-tpp-secret")
 REDIRECT = "http://localhost:3000/callback"
 PERMISSIONS = [

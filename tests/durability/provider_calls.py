@@ -14,20 +14,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from mockserver.client import FENA_CLIENT, sandbox_credentials
+
 AISP = "/ob/open-banking/v3.1/aisp"
 PISP = "/ob/open-banking/v3.1/pisp"
-OB_CLIENT = ("ob-sandbox-client", "ob-sandbox-secret")
+OB_CLIENT = sandbox_credentials("ob")
 OB_REDIRECT = "http://localhost:3000/callback"
-FENA_HEADERS = {
-    "client_id": "8f7a4d52-1c3e-4b9a-9d2f-3e5b6c7d8e01",
-    "client_secret": "2b9c6e14-7f3a-4d85-a1c2-9e8f7d6c5b02",
-}
-MONEYHUB_CLIENT = ("moneyhub-sandbox-client", "moneyhub-sandbox-secret")
+FENA_HEADERS = FENA_CLIENT
+MONEYHUB_CLIENT = sandbox_credentials("moneyhub")
 MONEYHUB_REDIRECT = "http://localhost:3001/callback"
 IDENTITY = "/moneyhub/identity"
 MONEYHUB_DATA = "/moneyhub/api/v2.0"
 MOCK_BANK = "1ffe704d39629a929c8e293880fb449a"
-MOGOPLUS_CLIENT = ("mogoplus-sandbox-client", "mogoplus-sandbox-secret")
+MOGOPLUS_CLIENT = sandbox_credentials("mogoplus")
 INSIGHTS = "/mogoplus/cdr-data/v2/banking-data-insights"
 PSU = "alice"
 CREDITOR = {

@@ -11,6 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from mockserver.client import FENA_CLIENT, sandbox_credentials
 from tests.fuzz.sandbox import NamespaceClient
 from tests.identity.oauth_helpers import REDIRECT, TPP, basic, bearer, intent_claims
 from tests.identity.oauth_helpers import redirect_params as ob_redirect_params
@@ -44,11 +45,7 @@ VRP_CREDITOR = {
     "Identification": "20000055667788",
     "Name": "Acme Energy Ltd",
 }
-FENA_CLIENT = {
-    "client_id": "8f7a4d52-1c3e-4b9a-9d2f-3e5b6c7d8e01",
-    "client_secret": "2b9c6e14-7f3a-4d85-a1c2-9e8f7d6c5b02",
-}
-MOGOPLUS_CLIENT = ("mogoplus-sandbox-client", "mogoplus-sandbox-secret")
+MOGOPLUS_CLIENT = sandbox_credentials("mogoplus")
 MONEYHUB_CLIENT_SCOPES = (
     "user:create user:read user:delete connection:read connection:delete "
     "payee:create payee:read payment:read"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from mockserver.client import FENA_CLIENT, sandbox_credentials
 from tests.conftest import NamespacedClient
 from tests.security.calls import Call, bearer
 
-OB = ("ob-sandbox-client", "ob-sandbox-secret")
-FENA = {
-    "client_id": "8f7a4d52-1c3e-4b9a-9d2f-3e5b6c7d8e01",
-    "client_secret": "2b9c6e14-7f3a-4d85-a1c2-9e8f7d6c5b02",
-}
-MONEYHUB = ("moneyhub-sandbox-client", "moneyhub-sandbox-secret")
-MOGOPLUS = ("mogoplus-sandbox-client", "mogoplus-sandbox-secret")
+OB = sandbox_credentials("ob")
+FENA = FENA_CLIENT
+MONEYHUB = sandbox_credentials("moneyhub")
+MOGOPLUS = sandbox_credentials("mogoplus")
 INSIGHTS = "/mogoplus/cdr-data/v2/banking-data-insights"
 TOKEN_PATHS = {
     "ob": "/ob/oauth2/token",
